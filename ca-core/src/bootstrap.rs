@@ -19,7 +19,13 @@ pub const INTERMEDIATE_DAYS: i64 = 1826;
 
 /// A self-signed root: CA:TRUE, keyCertSign + cRLSign, SKI (no AKI: RFC 5280 lets a
 /// self-signed certificate omit it).
-pub fn root_certificate(subject: &Name, signer: &dyn Signer, days: i64, serial: &Serial, now: OffsetDateTime) -> Result<Vec<u8>, Error> {
+pub fn root_certificate(
+    subject: &Name,
+    signer: &dyn Signer,
+    days: i64,
+    serial: &Serial,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, Error> {
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let spki = signer.public_key_der().to_vec();
     let extensions = vec![
@@ -27,7 +33,14 @@ pub fn root_certificate(subject: &Name, signer: &dyn Signer, days: i64, serial: 
         ext::key_usage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)?,
         ext::subject_key_id(&key_identifier(&spki)?)?,
     ];
-    let spec = CertSpec { serial, subject, spki_der: &spki, not_before: now - BACKDATE, not_after: now + Duration::days(days), extensions };
+    let spec = CertSpec {
+        serial,
+        subject,
+        spki_der: &spki,
+        not_before: now - BACKDATE,
+        not_after: now + Duration::days(days),
+        extensions,
+    };
     sign_certificate(spec, subject, signer)
 }
 
@@ -58,6 +71,13 @@ pub fn intermediate_certificate(
         extensions.push(ext::authority_info_access(&[], ca_issuers)?);
     }
     let not_after = (now + Duration::days(days)).min(root.not_after());
-    let spec = CertSpec { serial, subject, spki_der, not_before: now - BACKDATE, not_after, extensions };
+    let spec = CertSpec {
+        serial,
+        subject,
+        spki_der,
+        not_before: now - BACKDATE,
+        not_after,
+        extensions,
+    };
     sign_certificate(spec, root.subject(), root.signer())
 }

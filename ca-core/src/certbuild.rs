@@ -45,12 +45,19 @@ pub fn sign_certificate(spec: CertSpec<'_>, issuer: &Name, signer: &dyn Signer) 
         serial_number: SerialNumber::new(spec.serial.as_bytes()).map_err(bad)?,
         signature: alg.clone(),
         issuer: issuer.clone(),
-        validity: Validity { not_before: x509_time(spec.not_before)?, not_after: x509_time(spec.not_after)? },
+        validity: Validity {
+            not_before: x509_time(spec.not_before)?,
+            not_after: x509_time(spec.not_after)?,
+        },
         subject: spec.subject.clone(),
         subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(spec.spki_der).map_err(bad)?,
         issuer_unique_id: None,
         subject_unique_id: None,
-        extensions: if spec.extensions.is_empty() { None } else { Some(spec.extensions) },
+        extensions: if spec.extensions.is_empty() {
+            None
+        } else {
+            Some(spec.extensions)
+        },
     };
     let tbs_der = tbs.to_der().map_err(bad)?;
     let sig = signer.sign(&tbs_der)?;
@@ -66,6 +73,9 @@ pub fn sign_certificate(spec: CertSpec<'_>, issuer: &Name, signer: &dyn Signer) 
 /// fine here: the identifier only has to be unique, not collision-resistant.
 pub fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, Error> {
     let spki = SubjectPublicKeyInfoOwned::from_der(spki_der).map_err(|e| Error::Build(e.to_string()))?;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, spki.subject_public_key.raw_bytes());
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        spki.subject_public_key.raw_bytes(),
+    );
     Ok(digest.as_ref().to_vec())
 }

@@ -80,7 +80,11 @@ impl CertRequest {
     /// verifies its self-signature.
     pub fn parse(data: &[u8]) -> Result<Self, CsrError> {
         if data.len() > MAX_CSR_BYTES {
-            return Err(CsrError::Encoding(format!("{} bytes is over the {} byte limit", data.len(), MAX_CSR_BYTES)));
+            return Err(CsrError::Encoding(format!(
+                "{} bytes is over the {} byte limit",
+                data.len(),
+                MAX_CSR_BYTES
+            )));
         }
         let der = to_der(data)?;
         let (rest, parsed) =
@@ -145,33 +149,13 @@ fn to_der(data: &[u8]) -> Result<Vec<u8>, CsrError> {
             }
         }
     };
-    for block in pem_blocks(text) {
+    for block in crate::pem::blocks(text) {
         let (label, der) = der::pem::decode_vec(block.as_bytes()).map_err(|e| CsrError::Encoding(e.to_string()))?;
         if label == "CERTIFICATE REQUEST" || label == "NEW CERTIFICATE REQUEST" {
             return Ok(der);
         }
     }
     Err(CsrError::Encoding("PEM has no CERTIFICATE REQUEST block".into()))
-}
-
-/// Splits PEM text into its `-----BEGIN ... -----END ...-----` blocks, ignoring text around them.
-pub fn pem_blocks(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.starts_with("-----BEGIN ") {
-            cur = Some(String::new());
-        }
-        if let Some(buf) = cur.as_mut() {
-            buf.push_str(line.trim());
-            buf.push('\n');
-            if line.starts_with("-----END ") {
-                out.extend(cur.take());
-            }
-        }
-    }
-    out
 }
 
 fn key_info(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<KeyInfo, CsrError> {

@@ -26,6 +26,10 @@ pub fn build_csr(subject: &Name, extensions: Vec<Extension>, signer: &dyn Signer
         attributes,
     };
     let sig = signer.sign(&info.to_der().map_err(bad)?)?;
-    let req = CertReq { info, algorithm: signer.algorithm(), signature: BitString::from_bytes(&sig).map_err(bad)? };
+    let req = CertReq {
+        info,
+        algorithm: signer.algorithm(),
+        signature: BitString::from_bytes(&sig).map_err(bad)?,
+    };
     req.to_der().map_err(bad)
 }

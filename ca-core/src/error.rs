@@ -41,7 +41,11 @@ pub enum CsrError {
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PolicyError {
     #[error("{kind} keys are not allowed by profile {profile} (allowed: {allowed})")]
-    KeyTypeNotAllowed { profile: String, kind: String, allowed: String },
+    KeyTypeNotAllowed {
+        profile: String,
+        kind: String,
+        allowed: String,
+    },
     #[error("RSA key of {bits} bits is below the {min} minimum")]
     RsaTooSmall { bits: usize, min: usize },
     #[error("profile {profile} requires CN={expected}")]
@@ -49,9 +53,17 @@ pub enum PolicyError {
     #[error("profile {profile} requires a CN")]
     CnMissing { profile: String },
     #[error("CN {cn} does not match the pattern {pattern} of profile {profile}")]
-    CnPattern { profile: String, cn: String, pattern: String },
+    CnPattern {
+        profile: String,
+        cn: String,
+        pattern: String,
+    },
     #[error("SAN {san} is not under allowed suffixes [{suffixes}] of profile {profile}")]
-    SanSuffix { profile: String, san: String, suffixes: String },
+    SanSuffix {
+        profile: String,
+        san: String,
+        suffixes: String,
+    },
     #[error("IP SAN {ip} is not allowed by profile {profile}")]
     IpNotAllowed { profile: String, ip: String },
     #[error("email SAN {email} is not allowed by profile {profile}")]
@@ -77,7 +89,11 @@ pub enum ProfileError {
     #[error("profile {file}: {message}")]
     Parse { file: String, message: String },
     #[error("profile {file}: field {field}: {message}")]
-    Field { file: String, field: String, message: String },
+    Field {
+        file: String,
+        field: String,
+        message: String,
+    },
     #[error("unknown profile {0}")]
     Unknown(String),
 }

@@ -24,7 +24,11 @@ pub const OCSP_NOCHECK: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1
 
 fn build<T: Encode + AssociatedOid>(value: &T, critical: bool) -> Result<Extension, Error> {
     let der = value.to_der().map_err(|e| Error::Build(e.to_string()))?;
-    Ok(Extension { extn_id: T::OID, critical, extn_value: OctetString::new(der).map_err(|e| Error::Build(e.to_string()))? })
+    Ok(Extension {
+        extn_id: T::OID,
+        critical,
+        extn_value: OctetString::new(der).map_err(|e| Error::Build(e.to_string()))?,
+    })
 }
 
 fn ia5(s: &str) -> Result<Ia5String, Error> {
@@ -33,7 +37,13 @@ fn ia5(s: &str) -> Result<Ia5String, Error> {
 
 /// basicConstraints, critical (RFC 5280 4.2.1.9 requires it for CAs; harmless for leaves).
 pub fn basic_constraints(ca: bool, path_len: Option<u8>) -> Result<Extension, Error> {
-    build(&BasicConstraints { ca, path_len_constraint: if ca { path_len } else { None } }, true)
+    build(
+        &BasicConstraints {
+            ca,
+            path_len_constraint: if ca { path_len } else { None },
+        },
+        true,
+    )
 }
 
 /// keyUsage, critical.
@@ -53,8 +63,12 @@ pub fn subject_alt_name(sans: &[San], subject_empty: bool) -> Result<Extension, 
         names.push(match s {
             San::Dns(d) => GeneralName::DnsName(ia5(d)?),
             San::Email(e) => GeneralName::Rfc822Name(ia5(e)?),
-            San::Ip(IpAddr::V4(v4)) => GeneralName::IpAddress(OctetString::new(v4.octets().to_vec()).map_err(|e| Error::Build(e.to_string()))?),
-            San::Ip(IpAddr::V6(v6)) => GeneralName::IpAddress(OctetString::new(v6.octets().to_vec()).map_err(|e| Error::Build(e.to_string()))?),
+            San::Ip(IpAddr::V4(v4)) => {
+                GeneralName::IpAddress(OctetString::new(v4.octets().to_vec()).map_err(|e| Error::Build(e.to_string()))?)
+            }
+            San::Ip(IpAddr::V6(v6)) => {
+                GeneralName::IpAddress(OctetString::new(v6.octets().to_vec()).map_err(|e| Error::Build(e.to_string()))?)
+            }
         });
     }
     build(&SubjectAltName(names), subject_empty)
@@ -62,7 +76,10 @@ pub fn subject_alt_name(sans: &[San], subject_empty: bool) -> Result<Extension, 
 
 /// subjectKeyIdentifier, non-critical.
 pub fn subject_key_id(ski: &[u8]) -> Result<Extension, Error> {
-    build(&SubjectKeyIdentifier(OctetString::new(ski).map_err(|e| Error::Build(e.to_string()))?), false)
+    build(
+        &SubjectKeyIdentifier(OctetString::new(ski).map_err(|e| Error::Build(e.to_string()))?),
+        false,
+    )
 }
 
 /// authorityKeyIdentifier with the keyIdentifier only, non-critical.
@@ -80,7 +97,9 @@ pub fn crl_distribution_points(urls: &[String]) -> Result<Extension, Error> {
     let mut points = Vec::new();
     for u in urls {
         points.push(DistributionPoint {
-            distribution_point: Some(DistributionPointName::FullName(vec![GeneralName::UniformResourceIdentifier(ia5(u)?)])),
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::UniformResourceIdentifier(ia5(u)?),
+            ])),
             reasons: None,
             crl_issuer: None,
         });
@@ -92,7 +111,10 @@ pub fn crl_distribution_points(urls: &[String]) -> Result<Extension, Error> {
 pub fn authority_info_access(ocsp: &[String], ca_issuers: &[String]) -> Result<Extension, Error> {
     let mut v = Vec::new();
     for u in ocsp {
-        v.push(AccessDescription { access_method: rfc5280::ID_AD_OCSP, access_location: GeneralName::UniformResourceIdentifier(ia5(u)?) });
+        v.push(AccessDescription {
+            access_method: rfc5280::ID_AD_OCSP,
+            access_location: GeneralName::UniformResourceIdentifier(ia5(u)?),
+        });
     }
     for u in ca_issuers {
         v.push(AccessDescription {
@@ -106,5 +128,9 @@ pub fn authority_info_access(ocsp: &[String], ca_issuers: &[String]) -> Result<E
 /// id-pkix-ocsp-nocheck with its NULL value, non-critical.
 pub fn ocsp_nocheck() -> Result<Extension, Error> {
     let null = der::asn1::Null.to_der().map_err(|e| Error::Build(e.to_string()))?;
-    Ok(Extension { extn_id: OCSP_NOCHECK, critical: false, extn_value: OctetString::new(null).map_err(|e| Error::Build(e.to_string()))? })
+    Ok(Extension {
+        extn_id: OCSP_NOCHECK,
+        critical: false,
+        extn_value: OctetString::new(null).map_err(|e| Error::Build(e.to_string()))?,
+    })
 }

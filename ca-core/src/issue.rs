@@ -59,16 +59,23 @@ impl IssuingCa {
     pub fn new(name: &str, cert_der: Vec<u8>, signer: Box<dyn Signer>, urls: IssuerUrls) -> Result<Self, Error> {
         let cert = Certificate::from_der(&cert_der).map_err(|e| Error::Issuer(e.to_string()))?;
         let tbs = &cert.tbs_certificate;
-        let spki = tbs.subject_public_key_info.to_der().map_err(|e| Error::Issuer(e.to_string()))?;
+        let spki = tbs
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| Error::Issuer(e.to_string()))?;
         if spki != signer.public_key_der() {
-            return Err(Error::Issuer(format!("the private key of issuer {name} does not match its certificate")));
+            return Err(Error::Issuer(format!(
+                "the private key of issuer {name} does not match its certificate"
+            )));
         }
         // Byte-identical issuer names: make sure re-encoding the decoded subject reproduces it.
-        let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(&cert_der)
-            .map_err(|e| Error::Issuer(e.to_string()))?;
+        let (_, parsed) =
+            x509_parser::certificate::X509Certificate::from_der(&cert_der).map_err(|e| Error::Issuer(e.to_string()))?;
         let subject = tbs.subject.clone();
         if subject.to_der().map_err(|e| Error::Issuer(e.to_string()))? != parsed.tbs_certificate.subject.as_raw() {
-            return Err(Error::Issuer(format!("subject of issuer {name} is not DER and cannot be copied byte for byte")));
+            return Err(Error::Issuer(format!(
+                "subject of issuer {name} is not DER and cannot be copied byte for byte"
+            )));
         }
         let ski = match tbs.get::<SubjectKeyIdentifier>() {
             Ok(Some((_, ski))) => ski.0.as_bytes().to_vec(),
@@ -76,7 +83,15 @@ impl IssuingCa {
         };
         let not_after = OffsetDateTime::from_unix_timestamp(tbs.validity.not_after.to_unix_duration().as_secs() as i64)
             .map_err(|e| Error::Issuer(e.to_string()))?;
-        Ok(IssuingCa { name: name.to_string(), cert_der, subject, ski, not_after, signer, urls })
+        Ok(IssuingCa {
+            name: name.to_string(),
+            cert_der,
+            subject,
+            ski,
+            not_after,
+            signer,
+            urls,
+        })
     }
 
     /// The issuing certificate, DER.
@@ -104,19 +119,36 @@ impl IssuingCa {
     /// approval queue's verdict and re-run at approval time.
     pub fn check(&self, req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<Plan, Error> {
         if profile.issuer != self.name {
-            return Err(Error::Issuer(format!("profile {} signs with issuer {}, not {}", profile.name, profile.issuer, self.name)));
+            return Err(Error::Issuer(format!(
+                "profile {} signs with issuer {}, not {}",
+                profile.name, profile.issuer, self.name
+            )));
         }
         Ok(policy::plan(req, profile, days)?)
     }
 
     /// The whole pipeline for one request: policy, then build and sign.
-    pub fn issue(&self, req: &CertRequest, profile: &Profile, days: Option<i64>, serial: Serial, now: OffsetDateTime) -> Result<Issued, Error> {
+    pub fn issue(
+        &self,
+        req: &CertRequest,
+        profile: &Profile,
+        days: Option<i64>,
+        serial: Serial,
+        now: OffsetDateTime,
+    ) -> Result<Issued, Error> {
         let plan = self.check(req, profile, days)?;
         self.sign_plan(&plan, req.spki_der(), profile, serial, now)
     }
 
     /// Builds and signs a certificate for an already checked plan.
-    pub fn sign_plan(&self, plan: &Plan, spki_der: &[u8], profile: &Profile, serial: Serial, now: OffsetDateTime) -> Result<Issued, Error> {
+    pub fn sign_plan(
+        &self,
+        plan: &Plan,
+        spki_der: &[u8],
+        profile: &Profile,
+        serial: Serial,
+        now: OffsetDateTime,
+    ) -> Result<Issued, Error> {
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let not_before = now - BACKDATE;
         let not_after = (now + Duration::days(i64::from(plan.days))).min(self.not_after);
@@ -125,7 +157,14 @@ impl IssuingCa {
         }
         let extensions = self.extensions(plan, spki_der, profile)?;
         let der = sign_certificate(
-            CertSpec { serial: &serial, subject: &plan.subject, spki_der, not_before, not_after, extensions },
+            CertSpec {
+                serial: &serial,
+                subject: &plan.subject,
+                spki_der,
+                not_before,
+                not_after,
+                extensions,
+            },
             &self.subject,
             self.signer.as_ref(),
         )?;
@@ -140,7 +179,12 @@ impl IssuingCa {
         })
     }
 
-    fn extensions(&self, plan: &Plan, spki_der: &[u8], profile: &Profile) -> Result<Vec<x509_cert::ext::Extension>, Error> {
+    fn extensions(
+        &self,
+        plan: &Plan,
+        spki_der: &[u8],
+        profile: &Profile,
+    ) -> Result<Vec<x509_cert::ext::Extension>, Error> {
         let mut v = Vec::new();
         match profile.kind {
             ProfileKind::Ca { path_len } => v.push(ext::basic_constraints(true, path_len)?),

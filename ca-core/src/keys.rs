@@ -81,7 +81,10 @@ pub fn generate_pkcs8(kind: KeyType, rng: &dyn SecureRandom) -> Result<Zeroizing
             } else {
                 &signature::ECDSA_P384_SHA384_ASN1_SIGNING
             };
-            EcdsaKeyPair::generate_pkcs8(alg, rng).map_err(gen_err)?.as_ref().to_vec()
+            EcdsaKeyPair::generate_pkcs8(alg, rng)
+                .map_err(gen_err)?
+                .as_ref()
+                .to_vec()
         }
         KeyType::Ed25519 => {
             // PKCS#8 v1 (no embedded public key): the form OpenSSL and most tools write.
@@ -133,7 +136,9 @@ pub fn decrypt_pkcs8(data: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>
         Some(text) => {
             let (label, der) = pem_rfc7468_decode(text)?;
             if label != "ENCRYPTED PRIVATE KEY" {
-                return Err(KeyError::Malformed(format!("expected ENCRYPTED PRIVATE KEY, found {label}")));
+                return Err(KeyError::Malformed(format!(
+                    "expected ENCRYPTED PRIVATE KEY, found {label}"
+                )));
             }
             der
         }
@@ -151,7 +156,8 @@ fn pem_rfc7468_decode(text: &str) -> Result<(String, Vec<u8>), KeyError> {
 
 /// Unencrypted PKCS#8 DER as a `PRIVATE KEY` PEM.
 pub fn pkcs8_pem(pkcs8_der: &[u8]) -> Result<Zeroizing<String>, KeyError> {
-    let pem = der::pem::encode_string("PRIVATE KEY", LineEnding::LF, pkcs8_der).map_err(|e| KeyError::Malformed(e.to_string()))?;
+    let pem = der::pem::encode_string("PRIVATE KEY", LineEnding::LF, pkcs8_der)
+        .map_err(|e| KeyError::Malformed(e.to_string()))?;
     Ok(Zeroizing::new(pem))
 }
 
@@ -170,7 +176,9 @@ pub struct KeyPair {
 
 impl fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyPair").field("type", &self.describe()).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("type", &self.describe())
+            .finish_non_exhaustive()
     }
 }
 
@@ -210,7 +218,11 @@ impl KeyPair {
             Inner::Ed25519(kp) => kp.public_key().as_der().map(|d| d.as_ref().to_vec()),
         }
         .map_err(|e| KeyError::Malformed(e.to_string()))?;
-        Ok(KeyPair { inner, spki_der, rng: aws_lc_rs::rand::SystemRandom::new() })
+        Ok(KeyPair {
+            inner,
+            spki_der,
+            rng: aws_lc_rs::rand::SystemRandom::new(),
+        })
     }
 
     /// The key's type; RSA sizes other than 2048/3072/4096 report the nearest smaller one.
@@ -250,7 +262,10 @@ impl Signer for KeyPair {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         match &self.inner {
-            Inner::Ecdsa(kp, _) => kp.sign(&self.rng, message).map(|s| s.as_ref().to_vec()).map_err(|_| KeyError::Sign),
+            Inner::Ecdsa(kp, _) => kp
+                .sign(&self.rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Sign),
             Inner::Ed25519(kp) => Ok(kp.sign(message).as_ref().to_vec()),
             Inner::Rsa(kp) => {
                 let mut sig = vec![0u8; kp.public_modulus_len()];

@@ -11,6 +11,7 @@ pub mod ext;
 pub mod issue;
 pub mod keys;
 pub mod name;
+pub mod pem;
 pub mod policy;
 pub mod profile;
 pub mod serial;

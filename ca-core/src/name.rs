@@ -34,18 +34,28 @@ pub fn attr_oid(short: &str) -> Option<(ObjectIdentifier, Tag)> {
         s if s.eq_ignore_ascii_case("S") => "ST",
         s => s,
     };
-    ATTRS.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(short)).map(|(_, o, t)| (*o, *t))
+    ATTRS
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(short))
+        .map(|(_, o, t)| (*o, *t))
 }
 
 /// The short name of an attribute OID, or its dotted form.
 pub fn attr_name(oid: &ObjectIdentifier) -> String {
-    ATTRS.iter().find(|(_, o, _)| o == oid).map(|(n, _, _)| n.to_string()).unwrap_or_else(|| oid.to_string())
+    ATTRS
+        .iter()
+        .find(|(_, o, _)| o == oid)
+        .map(|(n, _, _)| n.to_string())
+        .unwrap_or_else(|| oid.to_string())
 }
 
 /// Parses a distinguished name string. A leading `/` selects OpenSSL's form (RDNs in encoding
 /// order); otherwise RFC 4514 (comma-separated, most specific first, so encoded in reverse).
 pub fn parse_dn(input: &str) -> Result<Name, NameError> {
-    let err = |message: String| NameError::Parse { input: input.to_string(), message };
+    let err = |message: String| NameError::Parse {
+        input: input.to_string(),
+        message,
+    };
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(err("empty name".into()));
@@ -60,7 +70,9 @@ pub fn parse_dn(input: &str) -> Result<Name, NameError> {
     pairs.retain(|p| !p.trim().is_empty());
     let mut rdns = Vec::with_capacity(pairs.len());
     for pair in pairs {
-        let (key, value) = pair.split_once('=').ok_or_else(|| err(format!("{pair:?} is not TYPE=value")))?;
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| err(format!("{pair:?} is not TYPE=value")))?;
         let atv = attribute(key.trim(), &unescape(value.trim())).map_err(err)?;
         let set = SetOfVec::try_from(vec![atv]).map_err(|e| err(e.to_string()))?;
         rdns.push(RelativeDistinguishedName::from(set));
@@ -81,7 +93,10 @@ pub fn attribute(key: &str, value: &str) -> Result<AttributeTypeAndValue, String
         return Err(format!("{key} is longer than the 64 characters X.520 allows"));
     }
     let any = match tag {
-        Tag::PrintableString => Any::from(PrintableStringRef::new(value).map_err(|_| format!("{key} {value:?} has characters a PrintableString cannot hold"))?),
+        Tag::PrintableString => Any::from(
+            PrintableStringRef::new(value)
+                .map_err(|_| format!("{key} {value:?} has characters a PrintableString cannot hold"))?,
+        ),
         Tag::Ia5String => Any::from(Ia5StringRef::new(value).map_err(|_| format!("{key} {value:?} must be ASCII"))?),
         _ => Any::from(Utf8StringRef::new(value).map_err(|e| e.to_string())?),
     };
@@ -134,7 +149,10 @@ pub fn value_text(value: &Any) -> String {
     let bytes = value.value();
     match value.tag() {
         Tag::BmpString => {
-            let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            let units: Vec<u16> = bytes
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString | Tag::VisibleString => {
@@ -172,14 +190,18 @@ fn escape(v: &str) -> String {
 
 /// The values of every attribute of type `oid`, in encoding order.
 pub fn values_of(name: &Name, oid: ObjectIdentifier) -> Vec<String> {
-    name.0.iter().flat_map(|rdn| rdn.0.iter()).filter(|a| a.oid == oid).map(|a| value_text(&a.value)).collect()
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .filter(|a| a.oid == oid)
+        .map(|a| value_text(&a.value))
+        .collect()
 }
 
 /// The most specific (last encoded) common name, as TLS clients read it.
 pub fn common_name(name: &Name) -> Option<String> {
     values_of(name, rfc4519::CN).pop()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -204,7 +226,10 @@ mod tests {
     #[test]
     fn bad_input_is_named() {
         assert!(parse_dn("C=GBR").unwrap_err().to_string().contains("two-letter"));
-        assert!(parse_dn("XX=1").unwrap_err().to_string().contains("unknown attribute type XX"));
+        assert!(parse_dn("XX=1")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown attribute type XX"));
         assert!(parse_dn("CN=a\\,b").is_ok());
         assert_eq!(common_name(&parse_dn("CN=a\\,b").unwrap()).unwrap(), "a,b");
     }

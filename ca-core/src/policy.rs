@@ -34,7 +34,9 @@ pub fn plan(req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<P
     check_cn(cn.as_deref(), profile)?;
     let sans = collect_sans(req, cn.as_deref(), profile)?;
     if subject.0.is_empty() && sans.is_empty() {
-        return Err(PolicyError::EmptyName { profile: profile.name.clone() });
+        return Err(PolicyError::EmptyName {
+            profile: profile.name.clone(),
+        });
     }
     let asked = days.unwrap_or(i64::from(profile.default_days));
     if asked <= 0 {
@@ -44,9 +46,18 @@ pub fn plan(req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<P
     let days = if clamped { profile.max_days } else { asked as u32 };
     let key_usage = usable_for_key(profile.key_usage, req.key());
     if key_usage.is_empty() {
-        return Err(PolicyError::NoUsableKeyUsage { profile: profile.name.clone(), kind: req.key().to_string() });
+        return Err(PolicyError::NoUsableKeyUsage {
+            profile: profile.name.clone(),
+            kind: req.key().to_string(),
+        });
     }
-    Ok(Plan { subject, sans, key_usage, days, clamped })
+    Ok(Plan {
+        subject,
+        sans,
+        key_usage,
+        days,
+        clamped,
+    })
 }
 
 fn check_key(key: &KeyInfo, p: &Profile) -> Result<(), PolicyError> {
@@ -59,9 +70,10 @@ fn check_key(key: &KeyInfo, p: &Profile) -> Result<(), PolicyError> {
         });
     }
     match key {
-        KeyInfo::Rsa { bits } if *bits < p.keys.rsa_min_bits => {
-            Err(PolicyError::RsaTooSmall { bits: *bits, min: p.keys.rsa_min_bits })
-        }
+        KeyInfo::Rsa { bits } if *bits < p.keys.rsa_min_bits => Err(PolicyError::RsaTooSmall {
+            bits: *bits,
+            min: p.keys.rsa_min_bits,
+        }),
         KeyInfo::Ec { curve } if !p.keys.ec_curves.contains(curve) => Err(PolicyError::KeyTypeNotAllowed {
             profile: p.name.clone(),
             kind: key.to_string(),
@@ -74,7 +86,12 @@ fn check_key(key: &KeyInfo, p: &Profile) -> Result<(), PolicyError> {
 fn filter_subject(subject: &Name, p: &Profile) -> Name {
     let mut rdns = Vec::new();
     for rdn in subject.0.iter() {
-        let kept: Vec<_> = rdn.0.iter().filter(|a| p.subject.keep.contains(&a.oid)).cloned().collect();
+        let kept: Vec<_> = rdn
+            .0
+            .iter()
+            .filter(|a| p.subject.keep.contains(&a.oid))
+            .cloned()
+            .collect();
         if let Ok(set) = SetOfVec::try_from(kept) {
             if !set.is_empty() {
                 rdns.push(RelativeDistinguishedName::from(set));
@@ -87,25 +104,47 @@ fn filter_subject(subject: &Name, p: &Profile) -> Name {
 fn check_cn(cn: Option<&str>, p: &Profile) -> Result<(), PolicyError> {
     let rules = &p.subject;
     match (cn, rules.cn) {
-        (None, CnRule::Required) => return Err(PolicyError::CnMissing { profile: p.name.clone() }),
+        (None, CnRule::Required) => {
+            return Err(PolicyError::CnMissing {
+                profile: p.name.clone(),
+            })
+        }
         (None, _) if rules.cn_fixed.is_some() => {
-            return Err(PolicyError::CnMismatch { profile: p.name.clone(), expected: rules.cn_fixed.clone().unwrap_or_default() })
+            return Err(PolicyError::CnMismatch {
+                profile: p.name.clone(),
+                expected: rules.cn_fixed.clone().unwrap_or_default(),
+            })
         }
         (Some(_), CnRule::Forbidden) => {
-            return Err(PolicyError::CnPattern { profile: p.name.clone(), cn: cn.unwrap_or_default().into(), pattern: "(no CN allowed)".into() })
+            return Err(PolicyError::CnPattern {
+                profile: p.name.clone(),
+                cn: cn.unwrap_or_default().into(),
+                pattern: "(no CN allowed)".into(),
+            })
         }
         _ => {}
     }
     if let Some(cn) = cn {
         if let Some(fixed) = &rules.cn_fixed {
             if cn != fixed {
-                return Err(PolicyError::CnMismatch { profile: p.name.clone(), expected: fixed.clone() });
+                return Err(PolicyError::CnMismatch {
+                    profile: p.name.clone(),
+                    expected: fixed.clone(),
+                });
             }
         }
         if let Some(re) = &rules.cn_pattern {
             if !re.is_match(cn) {
-                let pattern = re.as_str().trim_start_matches("^(?:").trim_end_matches(")$").to_string();
-                return Err(PolicyError::CnPattern { profile: p.name.clone(), cn: cn.into(), pattern });
+                let pattern = re
+                    .as_str()
+                    .trim_start_matches("^(?:")
+                    .trim_end_matches(")$")
+                    .to_string();
+                return Err(PolicyError::CnPattern {
+                    profile: p.name.clone(),
+                    cn: cn.into(),
+                    pattern,
+                });
             }
         }
     }
@@ -139,7 +178,11 @@ fn collect_sans(req: &CertRequest, cn: Option<&str>, p: &Profile) -> Result<Vec<
         check_san(s, p)?;
     }
     if sans.len() > p.san.max {
-        return Err(PolicyError::TooManySans { profile: p.name.clone(), count: sans.len(), max: p.san.max });
+        return Err(PolicyError::TooManySans {
+            profile: p.name.clone(),
+            count: sans.len(),
+            max: p.san.max,
+        });
     }
     Ok(sans)
 }
@@ -152,7 +195,10 @@ fn check_san(s: &San, p: &Profile) -> Result<(), PolicyError> {
             }
             let base = d.strip_prefix("*.").unwrap_or(d);
             let ok = p.san.dns_suffixes.is_empty()
-                || p.san.dns_suffixes.iter().any(|suf| base == suf || base.ends_with(&format!(".{suf}")));
+                || p.san
+                    .dns_suffixes
+                    .iter()
+                    .any(|suf| base == suf || base.ends_with(&format!(".{suf}")));
             if !ok {
                 return Err(PolicyError::SanSuffix {
                     profile: p.name.clone(),
@@ -162,10 +208,16 @@ fn check_san(s: &San, p: &Profile) -> Result<(), PolicyError> {
             }
         }
         San::Ip(ip) if !p.san.allow_ip => {
-            return Err(PolicyError::IpNotAllowed { profile: p.name.clone(), ip: ip.to_string() })
+            return Err(PolicyError::IpNotAllowed {
+                profile: p.name.clone(),
+                ip: ip.to_string(),
+            })
         }
         San::Email(e) if !p.san.allow_email => {
-            return Err(PolicyError::EmailNotAllowed { profile: p.name.clone(), email: e.clone() })
+            return Err(PolicyError::EmailNotAllowed {
+                profile: p.name.clone(),
+                email: e.clone(),
+            })
         }
         _ => {}
     }
@@ -182,10 +234,10 @@ pub fn is_hostname(name: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
 }
-
 
 /// The CN the plan certifies, if any.
 pub fn plan_cn(plan: &Plan) -> Option<String> {

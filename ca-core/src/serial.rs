@@ -38,8 +38,17 @@ impl Serial {
 
     /// Parses hex as printed by `openssl x509 -serial` or our listings (colons allowed).
     pub fn from_hex(s: &str) -> Option<Serial> {
-        let clean: String = s.trim().trim_start_matches("0x").chars().filter(|c| *c != ':').collect();
-        let padded = if clean.len() % 2 == 1 { format!("0{clean}") } else { clean };
+        let clean: String = s
+            .trim()
+            .trim_start_matches("0x")
+            .chars()
+            .filter(|c| *c != ':')
+            .collect();
+        let padded = if clean.len() % 2 == 1 {
+            format!("0{clean}")
+        } else {
+            clean
+        };
         let mut v = hex::decode(padded).ok()?;
         while v.len() > 1 && v[0] == 0 && v[1] & 0x80 == 0 {
             v.remove(0);
@@ -60,7 +69,11 @@ impl Serial {
 
     /// Uppercase hex without the sign byte, as OpenSSL prints serials.
     pub fn hex(&self) -> String {
-        let b = if self.0.len() > 1 && self.0[0] == 0 { &self.0[1..] } else { &self.0[..] };
+        let b = if self.0.len() > 1 && self.0[0] == 0 {
+            &self.0[1..]
+        } else {
+            &self.0[..]
+        };
         hex::encode_upper(b)
     }
 }

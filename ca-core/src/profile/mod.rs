@@ -90,6 +90,8 @@ pub struct Profile {
     pub name: String,
     pub description: String,
     pub issuer: String,
+    /// Signed by the issuer's root key instead of its intermediate.
+    pub sign_with_root: bool,
     pub kind: ProfileKind,
     pub key_usage: KeyUsageSet,
     pub extended_key_usage: Vec<ObjectIdentifier>,
@@ -109,20 +111,27 @@ impl Profile {
     /// Parses and validates one profile file. `file` is used in messages, `name` is the
     /// template name (the file stem).
     pub fn from_toml(file: &str, name: &str, text: &str) -> Result<Profile, ProfileError> {
-        let spec: ProfileSpec =
-            toml::from_str(text).map_err(|e| ProfileError::Parse { file: file.into(), message: e.message().to_string() })?;
+        let spec: ProfileSpec = toml::from_str(text).map_err(|e| ProfileError::Parse {
+            file: file.into(),
+            message: e.message().to_string(),
+        })?;
         Self::from_spec(file, name, spec)
     }
 
     fn from_spec(file: &str, name: &str, s: ProfileSpec) -> Result<Profile, ProfileError> {
-        let field = |field: &str, message: String| ProfileError::Field { file: file.into(), field: field.into(), message };
+        let field = |field: &str, message: String| ProfileError::Field {
+            file: file.into(),
+            field: field.into(),
+            message,
+        };
         if s.issuer.trim().is_empty() {
             return Err(field("issuer", "must name an issuer of ca.toml".into()));
         }
         let key_usage = parse_key_usage(&s.key_usage).map_err(|m| field("key_usage", m))?;
         let mut extended_key_usage = Vec::new();
         for e in &s.extended_key_usage {
-            extended_key_usage.push(eku_oid(e).ok_or_else(|| field("extended_key_usage", format!("unknown usage {e:?}")))?);
+            extended_key_usage
+                .push(eku_oid(e).ok_or_else(|| field("extended_key_usage", format!("unknown usage {e:?}")))?);
         }
         let kind = match s.kind.as_str() {
             "leaf" => ProfileKind::Leaf,
@@ -132,8 +141,16 @@ impl Profile {
         };
         usage::check_for_kind(kind, key_usage).map_err(|m| field("key_usage", m))?;
         if s.path_len.is_some() && !matches!(kind, ProfileKind::Ca { .. }) {
-            return Err(field("path_len", "only a kind = \"ca\" profile has a path length".into()));
+            return Err(field(
+                "path_len",
+                "only a kind = \"ca\" profile has a path length".into(),
+            ));
         }
+        let sign_with_root = match s.signer.as_str() {
+            "intermediate" => false,
+            "root" => true,
+            other => return Err(field("signer", format!("{other:?} is not intermediate or root"))),
+        };
         let approval = match s.approval.as_str() {
             "auto" => Approval::Auto,
             "manual" => Approval::Manual,
@@ -150,7 +167,10 @@ impl Profile {
         if s.validity.default_days == 0 || s.validity.default_days > s.validity.max_days {
             return Err(field(
                 "validity.default_days",
-                format!("{} must be between 1 and max_days ({})", s.validity.default_days, s.validity.max_days),
+                format!(
+                    "{} must be between 1 and max_days ({})",
+                    s.validity.default_days, s.validity.max_days
+                ),
             ));
         }
         for f in &s.keys.allowed {
@@ -159,7 +179,10 @@ impl Profile {
             }
         }
         if s.keys.rsa_min_bits < 2048 {
-            return Err(field("keys.rsa_min_bits", format!("{} is below 2048, which no CA should accept", s.keys.rsa_min_bits)));
+            return Err(field(
+                "keys.rsa_min_bits",
+                format!("{} is below 2048, which no CA should accept", s.keys.rsa_min_bits),
+            ));
         }
         for c in &s.keys.ec_curves {
             if !["P-256", "P-384", "P-521"].contains(&c.as_str()) {
@@ -170,33 +193,59 @@ impl Profile {
             "required" => CnRule::Required,
             "optional" => CnRule::Optional,
             "forbidden" => CnRule::Forbidden,
-            other => return Err(field("subject.cn", format!("{other:?} is not required, optional or forbidden"))),
+            other => {
+                return Err(field(
+                    "subject.cn",
+                    format!("{other:?} is not required, optional or forbidden"),
+                ))
+            }
         };
         let cn_pattern = match &s.subject.cn_pattern {
             Some(p) => Some(Regex::new(&format!("^(?:{p})$")).map_err(|e| field("subject.cn_pattern", e.to_string()))?),
             None => None,
         };
-        let keep_names = s.subject.keep.clone().unwrap_or_else(|| ["CN", "O", "OU", "L", "ST", "C"].map(String::from).to_vec());
+        let keep_names = s
+            .subject
+            .keep
+            .clone()
+            .unwrap_or_else(|| ["CN", "O", "OU", "L", "ST", "C"].map(String::from).to_vec());
         let mut keep = Vec::new();
         for k in &keep_names {
-            keep.push(attr_oid(k).ok_or_else(|| field("subject.keep", format!("unknown attribute type {k:?}")))?.0);
+            keep.push(
+                attr_oid(k)
+                    .ok_or_else(|| field("subject.keep", format!("unknown attribute type {k:?}")))?
+                    .0,
+            );
         }
         let max = s.san.max.unwrap_or(100);
         if max == 0 {
             return Err(field("san.max", "must allow at least one SAN".into()));
         }
-        for (key, list) in [("urls.crl", &s.urls.crl), ("urls.ocsp", &s.urls.ocsp), ("urls.ca_issuers", &s.urls.ca_issuers)] {
+        for (key, list) in [
+            ("urls.crl", &s.urls.crl),
+            ("urls.ocsp", &s.urls.ocsp),
+            ("urls.ca_issuers", &s.urls.ca_issuers),
+        ] {
             for u in list.iter().flatten() {
                 if !u.starts_with("http://") {
-                    return Err(field(key, format!("{u:?} must be an http:// URL (relying parties fetch it without TLS)")));
+                    return Err(field(
+                        key,
+                        format!("{u:?} must be an http:// URL (relying parties fetch it without TLS)"),
+                    ));
                 }
             }
         }
-        let dns_suffixes = s.san.dns_suffixes.iter().map(|d| d.trim_start_matches('.').to_ascii_lowercase()).collect();
+        let dns_suffixes = s
+            .san
+            .dns_suffixes
+            .iter()
+            .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+            .collect();
         Ok(Profile {
             name: name.to_string(),
             description: s.description,
             issuer: s.issuer,
+            sign_with_root,
             kind,
             key_usage,
             extended_key_usage,
@@ -205,8 +254,17 @@ impl Profile {
             enroll,
             default_days: s.validity.default_days,
             max_days: s.validity.max_days,
-            keys: KeyRules { families: s.keys.allowed, rsa_min_bits: s.keys.rsa_min_bits, ec_curves: s.keys.ec_curves },
-            subject: SubjectRules { cn, cn_fixed: s.subject.cn_fixed, cn_pattern, keep },
+            keys: KeyRules {
+                families: s.keys.allowed,
+                rsa_min_bits: s.keys.rsa_min_bits,
+                ec_curves: s.keys.ec_curves,
+            },
+            subject: SubjectRules {
+                cn,
+                cn_fixed: s.subject.cn_fixed,
+                cn_pattern,
+                keep,
+            },
             san: SanRules {
                 include_cn: s.san.include_cn.unwrap_or(true),
                 dns_suffixes,
@@ -214,7 +272,11 @@ impl Profile {
                 allow_email: s.san.allow_email,
                 max,
             },
-            urls: UrlOverrides { crl: s.urls.crl, ocsp: s.urls.ocsp, ca_issuers: s.urls.ca_issuers },
+            urls: UrlOverrides {
+                crl: s.urls.crl,
+                ocsp: s.urls.ocsp,
+                ca_issuers: s.urls.ca_issuers,
+            },
             renewal_window_days: s.renewal_window_days.unwrap_or(30),
         })
     }
@@ -231,7 +293,11 @@ impl Profiles {
     pub fn insert(&mut self, file: &str, profile: Profile) -> Result<(), ProfileError> {
         let key = profile.name.to_ascii_lowercase();
         if self.by_name.contains_key(&key) {
-            return Err(ProfileError::Field { file: file.into(), field: "name".into(), message: format!("a profile named {} already exists", profile.name) });
+            return Err(ProfileError::Field {
+                file: file.into(),
+                field: "name".into(),
+                message: format!("a profile named {} already exists", profile.name),
+            });
         }
         self.by_name.insert(key, profile);
         Ok(())
@@ -239,7 +305,9 @@ impl Profiles {
 
     /// The profile of that name.
     pub fn get(&self, name: &str) -> Result<&Profile, ProfileError> {
-        self.by_name.get(&name.to_ascii_lowercase()).ok_or_else(|| ProfileError::Unknown(name.to_string()))
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .ok_or_else(|| ProfileError::Unknown(name.to_string()))
     }
 
     /// Every profile, ordered by name.

@@ -11,6 +11,10 @@ pub struct ProfileSpec {
     pub description: String,
     /// The issuer (in `ca.toml`) that signs with this template.
     pub issuer: String,
+    /// `intermediate` (default) or `root`: which key of the issuer signs. Subordinate CAs are
+    /// signed by the root because the intermediate has pathlen:0.
+    #[serde(default = "default_signer")]
+    pub signer: String,
     /// `leaf` (end-entity), `ca` (a subordinate CA) or `ocsp` (delegated OCSP responder).
     #[serde(default = "default_kind")]
     pub kind: String,
@@ -48,6 +52,9 @@ pub struct ProfileSpec {
 fn default_kind() -> String {
     "leaf".into()
 }
+fn default_signer() -> String {
+    "intermediate".into()
+}
 fn default_approval() -> String {
     "auto".into()
 }
@@ -82,7 +89,11 @@ pub struct KeysSpec {
 
 impl Default for KeysSpec {
     fn default() -> Self {
-        KeysSpec { allowed: default_families(), rsa_min_bits: default_rsa_min(), ec_curves: default_curves() }
+        KeysSpec {
+            allowed: default_families(),
+            rsa_min_bits: default_rsa_min(),
+            ec_curves: default_curves(),
+        }
     }
 }
 

@@ -71,16 +71,18 @@ pub fn eku_oid(name: &str) -> Option<ObjectIdentifier> {
 
 /// The name of an EKU OID, or its dotted form.
 pub fn eku_name(oid: &ObjectIdentifier) -> String {
-    EKU_NAMES.iter().find(|(_, o)| o == oid).map(|(n, _)| n.to_string()).unwrap_or_else(|| oid.to_string())
+    EKU_NAMES
+        .iter()
+        .find(|(_, o)| o == oid)
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| oid.to_string())
 }
 
 /// A CA template must be able to sign certificates; a leaf must not.
 pub(super) fn check_for_kind(kind: ProfileKind, ku: KeyUsageSet) -> Result<(), String> {
     let ca_bits = KeyUsages::KeyCertSign | KeyUsages::CRLSign;
     match kind {
-        ProfileKind::Ca { .. } if !ku.contains(KeyUsages::KeyCertSign) => {
-            Err("a CA profile needs keyCertSign".into())
-        }
+        ProfileKind::Ca { .. } if !ku.contains(KeyUsages::KeyCertSign) => Err("a CA profile needs keyCertSign".into()),
         ProfileKind::Leaf | ProfileKind::OcspSigner if !(ku & ca_bits).is_empty() => {
             Err("keyCertSign and cRLSign are for CA profiles only".into())
         }
