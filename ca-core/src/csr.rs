@@ -92,9 +92,15 @@ impl CertRequest {
         if !rest.is_empty() {
             return Err(CsrError::Malformed(format!("{} bytes of trailing data", rest.len())));
         }
-        parsed.verify_signature().map_err(|_| CsrError::BadSignature)?;
         let info = &parsed.certification_request_info;
         let key = key_info(&info.subject_pki)?;
+        // Name a weak key as such: its signature could not be verified anyway.
+        if let KeyInfo::Rsa { bits } = key {
+            if bits < 2048 {
+                return Err(CsrError::WeakRsaKey { bits });
+            }
+        }
+        parsed.verify_signature().map_err(|_| CsrError::BadSignature)?;
         let mut sans = Vec::new();
         if let Some(exts) = parsed.requested_extensions() {
             for ext in exts {

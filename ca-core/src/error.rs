@@ -32,6 +32,9 @@ pub enum CsrError {
     Malformed(String),
     #[error("CSR signature does not verify")]
     BadSignature,
+    /// aws-lc-rs verifies no RSA signature under 2048 bits, and no profile may accept one.
+    #[error("RSA key of {bits} bits is below the 2048 minimum")]
+    WeakRsaKey { bits: usize },
     #[error("CSR public key is unsupported: {0}")]
     UnsupportedKey(String),
 }

@@ -21,13 +21,18 @@ pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
 /// The key algorithms privca generates and signs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum KeyType {
+    #[serde(rename = "rsa-2048")]
     Rsa2048,
+    #[serde(rename = "rsa-3072")]
     Rsa3072,
+    #[serde(rename = "rsa-4096")]
     Rsa4096,
+    #[serde(rename = "ecdsa-p256")]
     EcdsaP256,
+    #[serde(rename = "ecdsa-p384")]
     EcdsaP384,
+    #[serde(rename = "ed25519")]
     Ed25519,
 }
 

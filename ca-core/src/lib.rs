@@ -16,5 +16,6 @@ pub mod policy;
 pub mod profile;
 pub mod serial;
 pub mod signer;
+pub mod toolbox;
 
 pub use error::{Error, Result};

@@ -163,7 +163,9 @@ fn collect_sans(req: &CertRequest, cn: Option<&str>, p: &Profile) -> Result<Vec<
         if let Some(cn) = cn {
             if let Ok(ip) = cn.parse::<IpAddr>() {
                 push(San::Ip(ip));
-            } else if is_hostname(&cn.to_ascii_lowercase()) {
+            } else if cn.contains('.') && is_hostname(&cn.to_ascii_lowercase()) {
+                // Only fully qualified names: a single label such as "postgres" is a user
+                // name here, not a DNS name (pkilint rejects single-label dNSNames).
                 push(San::Dns(cn.to_ascii_lowercase()));
             }
         }

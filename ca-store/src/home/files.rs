@@ -21,6 +21,15 @@ pub fn write_secret(path: &Path, data: &[u8]) -> Result<(), HomeError> {
     sync_parent(path)
 }
 
+/// Replaces (or creates) a secret atomically: written 0600 beside it, then renamed over it.
+pub fn replace_secret(path: &Path, data: &[u8]) -> Result<(), HomeError> {
+    let tmp = path.with_extension("tmp-secret");
+    let _ = fs::remove_file(&tmp);
+    write_secret(&tmp, data)?;
+    fs::rename(&tmp, path).map_err(|e| HomeError::io(path, e))?;
+    sync_parent(path)
+}
+
 /// Replaces `path` atomically with `data` (mode 0644).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), HomeError> {
     let tmp = path.with_extension("tmp-write");
