@@ -9,6 +9,7 @@ log() { printf '\n==> %s\n' "$*"; }
 
 apt_missing=()
 command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
+command -v curl >/dev/null 2>&1 || apt_missing+=(curl)
 command -v python3 >/dev/null 2>&1 || apt_missing+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || apt_missing+=(python3-pip)
 if ((${#apt_missing[@]})); then

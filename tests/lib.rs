@@ -17,7 +17,11 @@ pub fn bin(name: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let p = target.join("debug").join(name);
-    assert!(p.exists(), "{} is missing: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace` first (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -26,7 +30,10 @@ pub fn require_tool(tool: &str) {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
         .unwrap_or(false);
-    assert!(found, "required tool `{tool}` is not installed; scripts/test.sh installs it");
+    assert!(
+        found,
+        "required tool `{tool}` is not installed; scripts/test.sh installs it"
+    );
 }
 
 /// Result of running a command, with its output decoded.
@@ -40,7 +47,11 @@ pub struct Run {
 impl Run {
     /// Panics with both streams unless the command succeeded; returns stdout.
     pub fn ok(self) -> String {
-        assert_eq!(self.code, 0, "command failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self.stdout
     }
 
@@ -99,7 +110,14 @@ impl TestCa {
         std::fs::write(&pass, format!("{PASSPHRASE}\n")).unwrap();
         let home = tmp.path().join("home");
         let ca = TestCa { tmp, home, pass };
-        ca.cli(&["init", "--key-type", key_type, "--subject", "CN=Test Root CA,O=privca tests"]).ok();
+        ca.cli(&[
+            "init",
+            "--key-type",
+            key_type,
+            "--subject",
+            "CN=Test Root CA,O=privca tests",
+        ])
+        .ok();
         ca
     }
 
@@ -140,7 +158,15 @@ impl TestCa {
 pub fn openssl_csr(dir: &Path, name: &str, alg: &str, subj: &str, sans: &str, der: bool) -> PathBuf {
     let key = format!("{name}.key");
     let csr = format!("{name}.csr");
-    let mut args: Vec<String> = vec!["req".into(), "-new".into(), "-nodes".into(), "-keyout".into(), key, "-subj".into(), subj.into()];
+    let mut args: Vec<String> = vec![
+        "req".into(),
+        "-new".into(),
+        "-nodes".into(),
+        "-keyout".into(),
+        key,
+        "-subj".into(),
+        subj.into(),
+    ];
     match alg {
         "ec" => args.extend(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"].map(String::from)),
         "rsa" => args.extend(["-newkey", "rsa:2048"].map(String::from)),
@@ -157,4 +183,123 @@ pub fn openssl_csr(dir: &Path, name: &str, alg: &str, subj: &str, sans: &str, de
     let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     openssl(dir, &refs).ok();
     dir.join(csr)
+}
+
+/// A running `ca-server` on free loopback ports, stopped (SIGKILL) when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub https: String,
+    pub http: String,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts the daemon on `home` with its passphrase file and waits until it listens.
+    pub fn start(home: &Path, pass: &Path) -> Server {
+        let dir = home.parent().expect("home has a parent");
+        let ready = dir.join(format!("ready-{}.json", std::process::id()));
+        let _ = std::fs::remove_file(&ready);
+        let log = dir.join("server.log");
+        let logf = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
+        let child = Command::new(bin("ca-server"))
+            .args([
+                "--home",
+                &home.to_string_lossy(),
+                "--passphrase-file",
+                &pass.to_string_lossy(),
+            ])
+            .args([
+                "--https",
+                "127.0.0.1:0",
+                "--http",
+                "127.0.0.1:0",
+                "--ready-file",
+                &ready.to_string_lossy(),
+            ])
+            .env_remove("PRIVCA_PASSPHRASE")
+            .stdout(logf.try_clone().expect("log"))
+            .stderr(logf)
+            .spawn()
+            .expect("start ca-server");
+        let mut server = Server {
+            child,
+            https: String::new(),
+            http: String::new(),
+            log,
+        };
+        // Readiness: the daemon writes the ready file after binding; poll for it (bounded).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&ready) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    server.https = v["https"].as_str().expect("https").to_string();
+                    server.http = v["http"].as_str().expect("http").to_string();
+                    return server;
+                }
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "ca-server exited with {status}:\n{}",
+                    std::fs::read_to_string(&server.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ca-server did not become ready:\n{}",
+                server.log_text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The HTTPS base URL.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.https)
+    }
+
+    /// What the daemon printed so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then wait for a clean exit (bounded).
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ca-server did not stop on SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: the crash case.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs curl (required tool) in `dir`.
+pub fn curl(dir: &Path, args: &[&str]) -> Run {
+    require_tool("curl");
+    run_in(dir, "curl", args)
 }

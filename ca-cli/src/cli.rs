@@ -40,6 +40,10 @@ pub enum Command {
     /// Index maintenance.
     #[command(subcommand)]
     Index(IndexCommand),
+    #[command(flatten)]
+    Pki(crate::pki::PkiCommand),
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
 }
 
 #[derive(Debug, Args)]

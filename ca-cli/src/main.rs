@@ -1,6 +1,8 @@
 //! ca-cli: the companion CLI of privca.
 mod cli;
+mod client;
 mod cmd;
+mod pki;
 mod util;
 
 use clap::Parser;

@@ -22,6 +22,13 @@ pub enum KeyInfo {
 }
 
 impl KeyInfo {
+    /// The key of a SubjectPublicKeyInfo (DER), e.g. of a certificate being renewed.
+    pub fn from_spki_der(der: &[u8]) -> Result<KeyInfo, CsrError> {
+        let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der)
+            .map_err(|e| CsrError::UnsupportedKey(e.to_string()))?;
+        key_info(&spki)
+    }
+
     /// Short family name used in policy and listings: rsa, ecdsa, ed25519.
     pub fn family(&self) -> &str {
         match self {
@@ -141,6 +148,17 @@ impl CertRequest {
     /// SAN values the CSR asks for (policy decides what is kept).
     pub fn requested_sans(&self) -> &[San] {
         &self.sans
+    }
+}
+
+/// The SANs of an issued certificate (DER), in order; used when renewing it.
+pub fn certificate_sans(cert_der: &[u8]) -> Result<Vec<San>, CsrError> {
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(cert_der)
+        .map_err(|e| CsrError::Malformed(e.to_string()))?;
+    match cert.subject_alternative_name() {
+        Ok(Some(ext)) => ext.value.general_names.iter().map(general_name).collect(),
+        Ok(None) => Ok(vec![]),
+        Err(e) => Err(CsrError::Malformed(e.to_string())),
     }
 }
 

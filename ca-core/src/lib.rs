@@ -14,6 +14,7 @@ pub mod name;
 pub mod pem;
 pub mod policy;
 pub mod profile;
+pub mod revocation;
 pub mod serial;
 pub mod signer;
 pub mod toolbox;

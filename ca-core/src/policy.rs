@@ -60,6 +60,38 @@ pub fn plan(req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<P
     })
 }
 
+/// The plan of a renewal: the identity (subject, SANs) of the certificate being renewed, the
+/// key of the new request (or the old one), and today's rules of the template.
+pub fn renewal_plan(subject: &Name, sans: &[San], key: &KeyInfo, profile: &Profile) -> Result<Plan, PolicyError> {
+    check_key(key, profile)?;
+    let subject = filter_subject(subject, profile);
+    check_cn(common_name(&subject).as_deref(), profile)?;
+    for s in sans {
+        check_san(s, profile)?;
+    }
+    if sans.len() > profile.san.max {
+        return Err(PolicyError::TooManySans {
+            profile: profile.name.clone(),
+            count: sans.len(),
+            max: profile.san.max,
+        });
+    }
+    let key_usage = usable_for_key(profile.key_usage, key);
+    if key_usage.is_empty() {
+        return Err(PolicyError::NoUsableKeyUsage {
+            profile: profile.name.clone(),
+            kind: key.to_string(),
+        });
+    }
+    Ok(Plan {
+        subject,
+        sans: sans.to_vec(),
+        key_usage,
+        days: profile.default_days,
+        clamped: false,
+    })
+}
+
 fn check_key(key: &KeyInfo, p: &Profile) -> Result<(), PolicyError> {
     let family = key.family();
     if !p.keys.families.iter().any(|f| f == family) {

@@ -20,7 +20,9 @@ pub fn open_or_create(dir: &Path) -> Result<CaHome> {
     );
     files::create_private_dir(dir)?;
     let mut raw = [0u8; 24];
-    SystemRandom::new().fill(&mut raw).map_err(|_| anyhow::anyhow!("no randomness"))?;
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
     let pass = hex::encode(raw);
     let pass_path = dir.join(PASSPHRASE_FILE);
     if !pass_path.exists() {

@@ -33,20 +33,30 @@ pub async fn run(args: Args) -> Result<()> {
         Some(dir) => CaHome::open(dir)?,
         None => devhome::open_or_create(&PathBuf::from("privca-data"))?,
     };
-    let pass = secret::resolve(args.passphrase_file.as_deref(), home.passphrase_file().as_deref(), false)?;
-    let index = Arc::new(home.open_index()?);
+    let pass = secret::resolve(
+        args.passphrase_file.as_deref(),
+        home.passphrase_file().as_deref(),
+        false,
+    )?;
+    let store = Arc::new(home.open_index()?);
+    let index: Arc<dyn ca_store::CertIndex> = store.clone();
     let scope = KeyScope::all_intermediates(&home);
     let auth = tokio::task::block_in_place(|| Authority::open(home.clone(), index, &pass, &scope))?;
     let https_addr = args.https.clone().unwrap_or_else(|| home.config.server.https.clone());
     let http_addr = args.http.clone().unwrap_or_else(|| home.config.server.http.clone());
-    let https = TcpListener::bind(&https_addr).await.with_context(|| format!("binding HTTPS {https_addr}"))?;
-    let plain = TcpListener::bind(&http_addr).await.with_context(|| format!("binding HTTP {http_addr}"))?;
+    let https = TcpListener::bind(&https_addr)
+        .await
+        .with_context(|| format!("binding HTTPS {https_addr}"))?;
+    let plain = TcpListener::bind(&http_addr)
+        .await
+        .with_context(|| format!("binding HTTP {http_addr}"))?;
     let (https_local, http_local) = (https.local_addr()?, plain.local_addr()?);
 
     let names = server_cert::names(&https_local, &home.config.server.public_url);
-    let identity = tokio::task::block_in_place(|| server_cert::ensure(&auth, &pass, &names, time::OffsetDateTime::now_utc()))?;
+    let identity =
+        tokio::task::block_in_place(|| server_cert::ensure(&auth, &pass, &names, time::OffsetDateTime::now_utc()))?;
     drop(pass);
-    let app = Arc::new(App::new(auth)?);
+    let app = Arc::new(App::new(auth, store)?);
     let roots: Vec<Vec<u8>> = app.cas.values().map(|c| c.root_der.clone()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(identity, &roots)?);
 
@@ -58,13 +68,25 @@ pub async fn run(args: Args) -> Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let graceful = Arc::new(GracefulShutdown::new());
-    let tls_loop = tokio::spawn(accept_tls(https, acceptor, http::https_router(app.clone()), stop_rx.clone(), graceful.clone()));
-    let http_loop = tokio::spawn(accept_plain(plain, http::public_router(app.clone()), stop_rx, graceful.clone()));
+    let tls_loop = tokio::spawn(accept_tls(
+        https,
+        acceptor,
+        http::https_router(app.clone()),
+        stop_rx.clone(),
+        graceful.clone(),
+    ));
+    let http_loop = tokio::spawn(accept_plain(
+        plain,
+        http::public_router(app.clone()),
+        stop_rx,
+        graceful.clone(),
+    ));
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections; finishing in-flight requests");
     let _ = stop_tx.send(true);
     let _ = tokio::join!(tls_loop, http_loop);
-    let graceful = Arc::try_unwrap(graceful).map_err(|_| anyhow::anyhow!("accept loops still hold the shutdown handle"))?;
+    let graceful =
+        Arc::try_unwrap(graceful).map_err(|_| anyhow::anyhow!("accept loops still hold the shutdown handle"))?;
     if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections were still open after {DRAIN:?}");
     }
@@ -122,13 +144,24 @@ async fn accept_tls(
                 Ok(Err(e)) => return tracing::debug!("TLS handshake failed: {e}"),
                 Err(_) => return tracing::debug!("TLS handshake timed out"),
             };
-            let peer = PeerCert(tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| Arc::new(c.to_vec())));
+            let peer = PeerCert(
+                tls.get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| Arc::new(c.to_vec())),
+            );
             serve_conn(tls, router, peer, &graceful).await;
         });
     }
 }
 
-async fn accept_plain(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>, graceful: Arc<GracefulShutdown>) {
+async fn accept_plain(
+    listener: TcpListener,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+    graceful: Arc<GracefulShutdown>,
+) {
     loop {
         let (tcp, _) = tokio::select! {
             r = listener.accept() => match r { Ok(c) => c, Err(e) => { tracing::warn!("accept: {e}"); continue; } },

@@ -13,7 +13,6 @@ use ca_store::home::authority::Authority;
 use ca_store::home::files;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
-use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// The built-in template of the daemon's TLS certificate (not an administrator's file).
@@ -41,11 +40,21 @@ pub struct TlsIdentity {
 
 /// The names the certificate must cover: loopback, localhost, and the public host.
 pub fn names(listen: &std::net::SocketAddr, public_url: &str) -> Vec<San> {
-    let mut v = vec![San::Dns("localhost".into()), San::Ip(IpAddr::from([127, 0, 0, 1])), San::Ip("::1".parse().expect("ip"))];
+    let mut v = vec![
+        San::Dns("localhost".into()),
+        San::Ip(IpAddr::from([127, 0, 0, 1])),
+        San::Ip("::1".parse().expect("ip")),
+    ];
     if !listen.ip().is_unspecified() && !v.contains(&San::Ip(listen.ip())) {
         v.push(San::Ip(listen.ip()));
     }
-    let host = public_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+    let host = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
     let san = match host.parse::<IpAddr>() {
         Ok(ip) => San::Ip(ip),
         Err(_) => San::Dns(host.to_ascii_lowercase()),
@@ -77,7 +86,9 @@ pub fn ensure(auth: &Authority, passphrase: &[u8], wanted: &[San], now: OffsetDa
     let csr = csrbuild::build_csr(&subject, vec![ext::subject_alt_name(wanted, false)?], &kp)?;
     let req = CertRequest::parse(&csr)?;
     let profile = Profile::from_toml("built-in privca-tls", "privca-tls", TLS_PROFILE)?;
-    let issued = auth.issue_request(&req, &profile, None, None, now).context("issuing the HTTPS certificate")?;
+    let issued = auth
+        .issue_request(&req, &profile, None, None, now)
+        .context("issuing the HTTPS certificate")?;
     // Serve leaf + intermediate; clients hold the root.
     let chain: Vec<Vec<u8>> = issued.chain[..issued.chain.len().saturating_sub(1).max(1)].to_vec();
     let refs: Vec<&[u8]> = chain.iter().map(|c| c.as_slice()).collect();
@@ -87,28 +98,20 @@ pub fn ensure(auth: &Authority, passphrase: &[u8], wanted: &[San], now: OffsetDa
 }
 
 fn still_good(chain: &[Vec<u8>], intermediate: &[u8], wanted: &[San], now: OffsetDateTime) -> bool {
-    let Some(Ok((_, leaf))) = chain.first().map(|d| X509Certificate::from_der(d)) else { return false };
-    let Ok((_, int)) = X509Certificate::from_der(intermediate) else { return false };
+    let Some(Ok((_, leaf))) = chain.first().map(|d| X509Certificate::from_der(d)) else {
+        return false;
+    };
+    let Ok((_, int)) = X509Certificate::from_der(intermediate) else {
+        return false;
+    };
     if leaf.issuer().as_raw() != int.subject().as_raw() || leaf.verify_signature(Some(int.public_key())).is_err() {
         return false;
     }
     if leaf.validity().not_after.timestamp() - now.unix_timestamp() < RENEW_DAYS * 86_400 {
         return false;
     }
-    let have: Vec<San> = match leaf.subject_alternative_name() {
-        Ok(Some(san)) => san.value.general_names.iter().filter_map(to_san).collect(),
-        _ => return false,
-    };
+    let have = ca_core::csr::certificate_sans(&chain[0]).unwrap_or_default();
     wanted.iter().all(|w| have.contains(w))
-}
-
-fn to_san(g: &GeneralName<'_>) -> Option<San> {
-    match g {
-        GeneralName::DNSName(d) => Some(San::Dns(d.to_ascii_lowercase())),
-        GeneralName::IPAddress(b) if b.len() == 4 => Some(San::Ip(IpAddr::from(<[u8; 4]>::try_from(*b).ok()?))),
-        GeneralName::IPAddress(b) if b.len() == 16 => Some(San::Ip(IpAddr::from(<[u8; 16]>::try_from(*b).ok()?))),
-        _ => None,
-    }
 }
 
 fn identity(chain: Vec<Vec<u8>>, key: Vec<u8>) -> TlsIdentity {

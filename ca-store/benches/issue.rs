@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench -p ca-store --bench issue -- --key-type ecdsa-p256 --dir DIR [--csrs 2000]
-//!     [--keys 32] [--seconds 4] [--submitters 1,16] [--breakdown]
+//!     [--keys 32] [--seconds 4] [--submitters 1,16] [--breakdown] [--no-raw]
 //! ```
 //!
 //! For one issuer key type it creates a CA home in `DIR/home`, writes `--csrs` CSRs (PEM) to
@@ -54,12 +54,13 @@ struct Args {
     seconds: f64,
     submitters: Vec<usize>,
     breakdown: bool,
+    raw: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench -p ca-store --bench issue -- --key-type KT --dir DIR [--csrs N] [--keys N] \
-         [--seconds S] [--submitters 1,16] [--breakdown]"
+         [--seconds S] [--submitters 1,16] [--breakdown] [--no-raw]"
     );
     std::process::exit(2)
 }
@@ -73,6 +74,7 @@ fn parse_args() -> Result<Args, BoxError> {
         seconds: 4.0,
         submitters: vec![1, 16],
         breakdown: false,
+        raw: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -84,12 +86,11 @@ fn parse_args() -> Result<Args, BoxError> {
             "--keys" => args.keys = value().parse()?,
             "--seconds" => args.seconds = value().parse()?,
             "--submitters" => {
-                args.submitters = value()
-                    .split(',')
-                    .map(str::parse)
-                    .collect::<Result<_, _>>()?;
+                args.submitters = value().split(',').map(str::parse).collect::<Result<_, _>>()?;
             }
             "--breakdown" => args.breakdown = true,
+            // Skips (a): for profiling the durable path alone.
+            "--no-raw" => args.raw = false,
             // cargo bench appends --bench to the arguments of harness = false targets.
             "--bench" => {}
             _ => usage(),
@@ -139,9 +140,11 @@ fn main() -> Result<(), BoxError> {
     }
 
     // (a) raw limit: parse + verify CSR, policy, build, sign. No store, every core.
-    raw(&ca, &profile, &csrs, cores, Duration::from_millis(300), now)?; // warm-up
-    let (n, el) = raw(&ca, &profile, &csrs, cores, secs, now)?;
-    report(kt, "a", cores, n, el, None);
+    if args.raw {
+        raw(&ca, &profile, &csrs, cores, Duration::from_millis(300), now)?; // warm-up
+        let (n, el) = raw(&ca, &profile, &csrs, cores, secs, now)?;
+        report(kt, "a", cores, n, el, None);
+    }
 
     // (b) the real service: Authority::issue through a RedbIndex on disk.
     let index: Arc<dyn CertIndex> = Arc::new(home.open_index()?);
@@ -241,10 +244,16 @@ fn make_csrs(kt: KeyType, count: usize, keys: usize, dir: &Path) -> Result<Vec<V
     Ok(out)
 }
 
-/// Runs `work(i)` on `threads` threads for `secs`, `i` counting up across all threads.
-/// Returns how many calls completed and the wall time until the last one finished, plus
-/// each call's latency when `timed`.
-fn run_threads<F>(threads: usize, secs: Duration, timed: bool, work: F) -> Result<(usize, Duration, Vec<Duration>), BoxError>
+/// Runs `work(i)` on `threads` threads named `name-N` (so a profile can tell the phases
+/// apart) for `secs`, `i` counting up across all threads. Returns how many calls completed
+/// and the wall time until the last one finished, plus each call's latency when `timed`.
+fn run_threads<F>(
+    name: &str,
+    threads: usize,
+    secs: Duration,
+    timed: bool,
+    work: F,
+) -> Result<(usize, Duration, Vec<Duration>), BoxError>
 where
     F: Fn(usize) -> Result<(), BoxError> + Send + Sync + 'static,
 {
@@ -253,25 +262,27 @@ where
     let start = Instant::now();
     let deadline = start + secs;
     let handles: Vec<_> = (0..threads)
-        .map(|_| {
+        .map(|t| {
             let (work, next) = (Arc::clone(&work), Arc::clone(&next));
-            std::thread::spawn(move || -> Result<(usize, Vec<Duration>), BoxError> {
-                let mut done = 0;
-                let mut lat = Vec::new();
-                loop {
-                    let t = Instant::now();
-                    if t >= deadline {
-                        return Ok((done, lat));
+            std::thread::Builder::new().name(format!("{name}-{t}")).spawn(
+                move || -> Result<(usize, Vec<Duration>), BoxError> {
+                    let mut done = 0;
+                    let mut lat = Vec::new();
+                    loop {
+                        let t = Instant::now();
+                        if t >= deadline {
+                            return Ok((done, lat));
+                        }
+                        work(next.fetch_add(1, Ordering::Relaxed))?;
+                        done += 1;
+                        if timed {
+                            lat.push(t.elapsed());
+                        }
                     }
-                    work(next.fetch_add(1, Ordering::Relaxed))?;
-                    done += 1;
-                    if timed {
-                        lat.push(t.elapsed());
-                    }
-                }
-            })
+                },
+            )
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let mut total = 0;
     let mut lats = Vec::new();
     for h in handles {
@@ -295,7 +306,7 @@ fn raw(
 ) -> Result<(usize, Duration), BoxError> {
     let (ca, profile, csrs) = (Arc::clone(ca), Arc::clone(profile), Arc::clone(csrs));
     let rng = SystemRandom::new();
-    let (n, el, _) = run_threads(threads, secs, false, move |i| {
+    let (n, el, _) = run_threads("raw", threads, secs, false, move |i| {
         let req = CertRequest::parse(&csrs[i % csrs.len()])?;
         let issued = ca.issue(&req, &profile, None, Serial::random(&rng)?, now)?;
         black_box(issued);
@@ -313,7 +324,7 @@ fn durable(
     now: OffsetDateTime,
 ) -> Result<(usize, Duration, Vec<Duration>), BoxError> {
     let (auth, csrs) = (Arc::clone(auth), Arc::clone(csrs));
-    run_threads(threads, secs, true, move |i| {
+    run_threads(&format!("sub{threads}"), threads, secs, true, move |i| {
         let issued = auth.issue(&csrs[i % csrs.len()], TEMPLATE, None, None, now)?;
         black_box(issued);
         Ok(())

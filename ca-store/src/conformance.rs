@@ -1,46 +1,99 @@
-//! The behaviour every [`CertIndex`] backend must show, as one runnable suite.
+//! The behaviour every storage backend must show, as one runnable suite.
 //!
 //! It lives in the library (not under `tests/`) so each backend's own test file can run
-//! it: `conformance::run_all(&|| Box::new(open_a_fresh_backend()))`. Failures panic
-//! with the case name, like any test assertion.
+//! it: `conformance::run_all(&|| Box::new(open_a_fresh_backend()))`, and
+//! `conformance::run_reopen(&|| Box::new(open_the_same_database()))` for persistence.
+//! Failures panic with the case name, like any test assertion.
+//!
+//! Cases are grouped by trait: `conformance/certs.rs` ([`CertIndex`]),
+//! `conformance/queue.rs` ([`RequestQueue`] and [`TokenStore`], which meet when a token is
+//! used up by a submission, and [`CertIndex`] where issuing settles a request),
+//! `conformance/audit.rs` ([`AuditLog`]), `conformance/reopen.rs` (all of them, across a
+//! close and reopen).
 
-use std::collections::BTreeSet;
-use std::sync::Barrier;
+mod audit;
+mod certs;
+mod queue;
+mod reopen;
 
-use crate::error::StoreError;
-use crate::index::{list_order, CertFilter, CertIndex};
-use crate::record::{CertRecord, CertStatus, Revocation};
+use crate::audit::{AuditEvent, AuditLog};
+use crate::index::CertIndex;
+use crate::queue::{Actor, NewRequest, RequestQueue};
+use crate::record::CertRecord;
+use crate::tokens::{TokenRecord, TokenStore};
 
-/// Makes an empty index for one case; each case gets its own.
-pub type MakeIndex<'a> = &'a dyn Fn() -> Box<dyn CertIndex>;
+/// Everything a complete backend implements; the suite drives all of it through one object,
+/// because some promises span traits (issuing settles a request, submitting uses a token).
+pub trait Backend: CertIndex + RequestQueue + TokenStore + AuditLog {}
 
-/// One conformance case: gets an empty index, panics on a violation.
-pub type Case = fn(&dyn CertIndex);
+impl<T: CertIndex + RequestQueue + TokenStore + AuditLog + ?Sized> Backend for T {}
+
+/// Makes an empty backend for one case; each case gets its own.
+pub type MakeIndex<'a> = &'a dyn Fn() -> Box<dyn Backend>;
+
+/// Opens the same database every call (for [`run_reopen`]); the suite drops the previous
+/// handle before it calls again.
+pub type OpenIndex<'a> = &'a dyn Fn() -> Box<dyn Backend>;
+
+/// One conformance case: gets an empty backend, panics on a violation.
+pub type Case = fn(&dyn Backend);
 
 /// Every case, by name, in the order [`run_all`] runs them.
 pub const CASES: &[(&str, Case)] = &[
-    ("insert_get_roundtrip", insert_get_roundtrip),
-    ("duplicate_rejected_and_nothing_changed", duplicate_rejected),
-    ("same_serial_under_two_issuers", same_serial_two_issuers),
-    ("list_filters_and_order", list_filters_and_order),
-    ("revocation_set_and_clear", revocation_set_and_clear),
-    ("sequential_serials", sequential_serials),
-    ("concurrent_inserts", concurrent_inserts),
-    ("concurrent_duplicates_one_wins", concurrent_duplicates),
-    ("concurrent_sequential_serials_unique", concurrent_sequential_serials),
+    ("insert_get_roundtrip", certs::insert_get_roundtrip),
+    ("duplicate_rejected_and_nothing_changed", certs::duplicate_rejected),
+    ("same_serial_under_two_issuers", certs::same_serial_two_issuers),
+    ("list_filters_and_order", certs::list_filters_and_order),
+    ("revocation_set_and_clear", certs::revocation_set_and_clear),
+    ("sequential_serials", certs::sequential_serials),
+    ("concurrent_inserts", certs::concurrent_inserts),
+    ("concurrent_duplicates_one_wins", certs::concurrent_duplicates),
+    (
+        "concurrent_sequential_serials_unique",
+        certs::concurrent_sequential_serials,
+    ),
+    ("request_ids_start_at_one", queue::ids_start_at_one),
+    ("list_requests_by_status", queue::list_by_status),
+    ("approvals_accumulate_once_per_admin", queue::approvals_accumulate),
+    ("deny_is_final", queue::deny_is_final),
+    ("issuing_settles_the_request_atomically", queue::issuing_settles_request),
+    (
+        "issuing_a_settled_request_writes_nothing",
+        queue::issuing_settled_request_refused,
+    ),
+    ("tokens_create_and_get", queue::tokens_create_and_get),
+    ("submit_uses_up_the_token", queue::submit_uses_up_token),
+    ("submit_with_bad_token_writes_nothing", queue::bad_token_writes_nothing),
+    ("concurrent_submissions_get_distinct_ids", queue::concurrent_submissions),
+    ("concurrent_token_use_one_wins", queue::concurrent_token_use),
+    (
+        "failing_jobs_do_not_affect_their_batch",
+        queue::failures_isolated_in_batch,
+    ),
+    ("audit_append_and_entries", audit::append_and_entries),
+    ("audit_chain_verifies", audit::chain_verifies),
+    ("concurrent_audit_appends_without_gaps", audit::concurrent_appends),
 ];
 
-/// Runs every case in [`CASES`] against a fresh index from `make`.
+/// Runs every case in [`CASES`] against a fresh backend from `make`.
 pub fn run_all(make: MakeIndex<'_>) {
     for (name, case) in CASES {
         // Shown by the test harness when a later assertion fails.
-        eprintln!("cert index conformance: {name}");
+        eprintln!("store conformance: {name}");
         let index = make();
         case(index.as_ref());
     }
 }
 
-/// A plausible record; only fields the index looks at vary between cases.
+/// Writes to every table, closes, reopens (through `open`, which must open the same,
+/// initially empty database each call) and checks that nothing was lost and every counter
+/// (request ids, audit sequence, sequential serials) continues where it stopped.
+pub fn run_reopen(open: OpenIndex<'_>) {
+    eprintln!("store conformance: reopen_keeps_everything");
+    reopen::keeps_everything(open);
+}
+
+/// A plausible certificate record; only fields the index looks at vary between cases.
 fn record(issuer: &str, serial: &[u8], issued_at: i64) -> CertRecord {
     CertRecord {
         issuer: issuer.to_owned(),
@@ -52,264 +105,58 @@ fn record(issuer: &str, serial: &[u8], issued_at: i64) -> CertRecord {
         not_before: issued_at,
         not_after: issued_at + 90 * 86_400,
         issued_at,
-        request_id: Some(7),
+        request_id: None,
         revocation: None,
     }
 }
 
-fn is_duplicate(result: &Result<(), StoreError>) -> bool {
-    matches!(result, Err(StoreError::DuplicateSerial { .. }))
-}
-
-fn insert_get_roundtrip(index: &dyn CertIndex) {
-    let mut rec = record("default", &[0x00, 0x8F, 0x01], 1_000);
-    rec.revocation = Some(Revocation {
-        time: 1_100,
-        reason: 6,
-        invalidity_date: Some(1_050),
-    });
-    index.insert_issued(rec.clone()).unwrap();
-    assert_eq!(index.get("default", &rec.serial).unwrap(), Some(rec.clone()));
-    // Serials compare as numbers: the DER sign byte does not change which one it is.
-    assert_eq!(index.get("default", &[0x8F, 0x01]).unwrap(), Some(rec.clone()));
-    assert_eq!(index.get("default", &[0x8F, 0x02]).unwrap(), None);
-    assert_eq!(index.get("other", &rec.serial).unwrap(), None);
-    assert_eq!(index.count().unwrap(), 1);
-}
-
-fn duplicate_rejected(index: &dyn CertIndex) {
-    let original = record("default", &[0x42], 1_000);
-    index.insert_issued(original.clone()).unwrap();
-    let mut second = record("default", &[0x42], 2_000);
-    second.subject = "CN=impostor".to_owned();
-    assert!(is_duplicate(&index.insert_issued(second.clone())));
-    second.serial = vec![0x00, 0x42];
-    assert!(is_duplicate(&index.insert_issued(second)));
-    assert_eq!(index.get("default", &[0x42]).unwrap(), Some(original.clone()));
-    assert_eq!(index.count().unwrap(), 1);
-    let all = index.list(&CertFilter::default()).unwrap();
-    assert_eq!(all, vec![original]);
-}
-
-fn same_serial_two_issuers(index: &dyn CertIndex) {
-    let a = record("alpha", &[0x01, 0x02], 1_000);
-    let b = record("beta", &[0x01, 0x02], 1_001);
-    index.insert_issued(a.clone()).unwrap();
-    index.insert_issued(b.clone()).unwrap();
-    index.insert_issued(record("alpha", &[0x01, 0x03], 1_002)).unwrap();
-    assert_eq!(index.count().unwrap(), 3);
-    let mut found = index.find_serial(&[0x01, 0x02]).unwrap();
-    found.sort_by(|x, y| x.issuer.cmp(&y.issuer));
-    assert_eq!(found, vec![a, b]);
-    assert_eq!(index.find_serial(&[0x01, 0x03]).unwrap().len(), 1);
-    assert!(index.find_serial(&[0x01]).unwrap().is_empty());
-}
-
-/// Serials of `records` in order, to compare listings compactly.
-fn serials(records: &[CertRecord]) -> Vec<Vec<u8>> {
-    records.iter().map(|r| r.serial.clone()).collect()
-}
-
-fn list_filters_and_order(index: &dyn CertIndex) {
-    let now = 1_000_000;
-    let day = 86_400;
-    // Inserted out of order; same issued_at for 0x7F and 0x00 0x80 checks the serial
-    // tie-break is numeric.
-    let mut valid = record("default", &[0x00, 0x80], 5_000);
-    valid.sans.push("IP:192.0.2.1".to_owned());
-    let mut soon = record("default", &[0x7F], 5_000);
-    soon.not_after = now + 3 * day;
-    soon.subject = "CN=Mail.Example.org".to_owned();
-    let mut expired = record("default", &[0x03], 4_000);
-    expired.not_after = now - 1;
-    let mut revoked = record("default", &[0x04], 6_000);
-    revoked.revocation = Some(Revocation {
-        time: 6_500,
-        reason: 1,
-        invalidity_date: None,
-    });
-    revoked.not_after = now + day;
-    let mut client = record("other", &[0x05], 3_000);
-    client.profile = "client".to_owned();
-    client.sans = vec!["email:a@example.com".to_owned()];
-    for rec in [&valid, &soon, &expired, &revoked, &client] {
-        index.insert_issued(rec.clone()).unwrap();
+/// A plausible enrollment request; `n` makes it distinguishable.
+fn new_request(n: u64) -> NewRequest {
+    NewRequest {
+        template: "WebServer".to_owned(),
+        csr: vec![0x30, 0x03, 0x02, 0x01, (n % 256) as u8],
+        days: Some(90),
+        subject: format!("CN=host{n}.example.com"),
+        sans: vec![format!("DNS:host{n}.example.com")],
+        source: "api".to_owned(),
+        submitter: Some(format!("CN=client{n}")),
+        submitted_at: 1_700_000_000 + i64::try_from(n).unwrap_or(0),
     }
-    let list = |filter: CertFilter| serials(&index.list(&CertFilter { now, ..filter }).unwrap());
-    let all = vec![vec![5], vec![3], vec![0x7F], vec![0x00, 0x80], vec![4]];
-    assert_eq!(list(CertFilter::default()), all);
-    let status = |s| CertFilter {
-        status: Some(s),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(status(CertStatus::Revoked)), vec![vec![4]]);
-    assert_eq!(list(status(CertStatus::Expired)), vec![vec![3]]);
-    assert_eq!(
-        list(status(CertStatus::Valid)),
-        vec![vec![5], vec![0x7F], vec![0x00, 0x80]]
-    );
-    let issuer = CertFilter {
-        issuer: Some("other".into()),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(issuer), vec![vec![5]]);
-    let profile = CertFilter {
-        profile: Some("server".into()),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(profile), all[1..].to_vec());
-    let text = |t: &str| CertFilter {
-        text: Some(t.into()),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(text("mail.EXAMPLE")), vec![vec![0x7F]]);
-    assert_eq!(list(text("192.0.2")), vec![vec![0x00, 0x80]]);
-    assert_eq!(list(text("A@EXAMPLE.COM")), vec![vec![5]]);
-    assert!(list(text("nowhere")).is_empty());
-    // Revoked and expired ones are not "expiring", however close their notAfter.
-    let expiring = CertFilter {
-        expiring_within: Some(7 * day),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(expiring), vec![vec![0x7F]]);
-    let limit = |n| CertFilter {
-        limit: Some(n),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(limit(2)), all[..2].to_vec());
-    assert!(list(limit(0)).is_empty());
-    let combined = CertFilter {
-        issuer: Some("default".into()),
-        status: Some(CertStatus::Valid),
-        limit: Some(1),
-        ..CertFilter::default()
-    };
-    assert_eq!(list(combined), vec![vec![0x7F]]);
 }
 
-fn revocation_set_and_clear(index: &dyn CertIndex) {
-    let rec = record("default", &[0x00, 0x99], 1_000);
-    index.insert_issued(rec.clone()).unwrap();
-    let hold = Revocation {
-        time: 2_000,
-        reason: 6,
-        invalidity_date: None,
-    };
-    let updated = index.set_revocation("default", &[0x99], Some(hold.clone())).unwrap();
-    assert_eq!(
-        updated,
-        CertRecord {
-            revocation: Some(hold),
-            ..rec.clone()
-        }
-    );
-    assert_eq!(index.get("default", &rec.serial).unwrap(), Some(updated.clone()));
-    assert_eq!(updated.status(1_500), CertStatus::Revoked);
-    // Releasing the hold restores the record exactly as issued.
-    let released = index.set_revocation("default", &rec.serial, None).unwrap();
-    assert_eq!(released, rec);
-    assert_eq!(index.get("default", &rec.serial).unwrap(), Some(rec));
-    let missing = index.set_revocation("default", &[0x98], None);
-    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
-    let wrong_issuer = index.set_revocation("other", &[0x99], None);
-    assert!(matches!(wrong_issuer, Err(StoreError::NotFound { .. })));
-    assert_eq!(index.count().unwrap(), 1);
-}
-
-fn sequential_serials(index: &dyn CertIndex) {
-    assert_eq!(index.next_sequential_serial("default", 0x1000).unwrap(), 0x1000);
-    assert_eq!(index.next_sequential_serial("default", 0x1000).unwrap(), 0x1001);
-    // `start` only matters the first time.
-    assert_eq!(index.next_sequential_serial("default", 1).unwrap(), 0x1002);
-    assert_eq!(index.next_sequential_serial("other", 1).unwrap(), 1);
-    assert_eq!(index.next_sequential_serial("default", 0x1000).unwrap(), 0x1003);
-    assert_eq!(index.next_sequential_serial("other", 1).unwrap(), 2);
-    let big = u128::MAX - 1;
-    assert_eq!(index.next_sequential_serial("big", big).unwrap(), big);
-    let exhausted = index.next_sequential_serial("big", big);
-    assert!(
-        matches!(exhausted, Err(StoreError::SerialExhausted { .. })),
-        "{exhausted:?}"
-    );
-}
-
-fn concurrent_inserts(index: &dyn CertIndex) {
-    const THREADS: u16 = 16;
-    const PER_THREAD: u16 = 100;
-    let start = Barrier::new(usize::from(THREADS));
-    std::thread::scope(|scope| {
-        for t in 0..THREADS {
-            let start = &start;
-            scope.spawn(move || {
-                start.wait();
-                for i in 0..PER_THREAD {
-                    let serial = (t * PER_THREAD + i + 1).to_be_bytes();
-                    let rec = record("default", &serial, i64::from(i));
-                    index.insert_issued(rec).unwrap();
-                }
-            });
-        }
-    });
-    let total = u64::from(THREADS * PER_THREAD);
-    assert_eq!(index.count().unwrap(), total);
-    for n in 1..=THREADS * PER_THREAD {
-        let rec = index.get("default", &n.to_be_bytes()).unwrap();
-        assert!(rec.is_some(), "serial {n} lost");
+/// An administrator; `name` is both the CN and the seed of the fingerprint.
+fn actor(name: &str) -> Actor {
+    Actor {
+        subject: format!("CN={name}"),
+        fingerprint: format!("{:0>64}", hex_of(name)),
     }
-    let listed = index.list(&CertFilter::default()).unwrap();
-    assert_eq!(listed.len() as u64, total);
-    let ordered = listed.windows(2).all(|w| list_order(&w[0], &w[1]).is_lt());
-    assert!(ordered, "list order");
 }
 
-fn concurrent_duplicates(index: &dyn CertIndex) {
-    const THREADS: usize = 8;
-    const SERIALS: u8 = 50;
-    let start = Barrier::new(THREADS);
-    let wins: Vec<Vec<u8>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let start = &start;
-                scope.spawn(move || {
-                    start.wait();
-                    let mut won = Vec::new();
-                    for s in 1..=SERIALS {
-                        let mut rec = record("default", &[s], 1_000);
-                        rec.subject = format!("CN=thread{t}");
-                        let result = index.insert_issued(rec);
-                        assert!(result.is_ok() || is_duplicate(&result), "{result:?}");
-                        if result.is_ok() {
-                            won.push(s);
-                        }
-                    }
-                    won
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let mut all: Vec<u8> = wins.into_iter().flatten().collect();
-    all.sort_unstable();
-    assert_eq!(all, (1..=SERIALS).collect::<Vec<_>>(), "each serial exactly one winner");
-    assert_eq!(index.count().unwrap(), u64::from(SERIALS));
+/// Lowercase hex of `s`, for fake fingerprints.
+fn hex_of(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn concurrent_sequential_serials(index: &dyn CertIndex) {
-    const THREADS: usize = 8;
-    const PER_THREAD: usize = 25;
-    let handed_out: Vec<u128> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                scope.spawn(|| {
-                    (0..PER_THREAD)
-                        .map(|_| index.next_sequential_serial("default", 100).unwrap())
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    let distinct: BTreeSet<u128> = handed_out.iter().copied().collect();
-    let expected: BTreeSet<u128> = (100..100 + (THREADS * PER_THREAD) as u128).collect();
-    assert_eq!(distinct, expected, "no serial twice, none skipped");
+/// An unused token for `template`, keyed by `hash`.
+fn token(hash: &str) -> TokenRecord {
+    TokenRecord {
+        hash: hash.to_owned(),
+        template: "WebServer".to_owned(),
+        cn: Some("host1.example.com".to_owned()),
+        sans: vec!["DNS:www.example.com".to_owned()],
+        created_at: 1_700_000_000,
+        expires_at: 1_700_086_400,
+        created_by: "CN=alice".to_owned(),
+        used_by_request: None,
+    }
+}
+
+/// An audit event; `n` lands in the details so entries differ.
+fn event(n: u64) -> AuditEvent {
+    AuditEvent {
+        at: 1_700_000_000 + i64::try_from(n).unwrap_or(0),
+        actor: actor("alice"),
+        action: "request.approve".to_owned(),
+        details: serde_json::json!({ "request_id": n, "note": "ok", "nested": { "b": [1, 2], "a": null } }),
+    }
 }

@@ -1,8 +1,10 @@
-//! The one error type of the certificate index and its exports.
+//! The one error type of the store: the certificate index, the request queue, enrollment
+//! tokens, the audit log, and the demoCA export.
 
 use std::fmt::Display;
 
-/// Everything that can go wrong storing, reading or exporting certificate records.
+/// Everything that can go wrong storing, reading or exporting certificates, requests,
+/// enrollment tokens and audit entries.
 ///
 /// Variants carry the issuer and serial so a caller can say *which* certificate was
 /// affected without re-deriving it. redb's many error types are folded into
@@ -39,11 +41,21 @@ pub enum StoreError {
         /// Issuer name inside the CA home.
         issuer: String,
     },
+    /// The thing is in the wrong state for this change (approving an issued request, using a
+    /// token twice, ...); the message says which and why, in plain words. Nothing was written.
+    #[error("{0}")]
+    Conflict(String),
+    /// No enrollment request has this id.
+    #[error("there is no request {0}")]
+    RequestNotFound(u64),
+    /// No enrollment token has the presented hash (it never existed, or the secret is mistyped).
+    #[error("the enrollment token does not exist")]
+    TokenNotFound,
     /// The database failed (open, transaction, table, storage or commit error).
     #[error("certificate database error: {0}")]
     Database(String),
     /// A stored record (or the certificate inside it) could not be decoded.
-    #[error("corrupt certificate record: {0}")]
+    #[error("corrupt stored record: {0}")]
     Corrupt(String),
     /// Reading or writing a file failed.
     #[error("file input/output error: {0}")]
@@ -69,6 +81,9 @@ impl StoreError {
             },
             StoreError::InvalidIssuer { issuer } => StoreError::InvalidIssuer { issuer: issuer.clone() },
             StoreError::SerialExhausted { issuer } => StoreError::SerialExhausted { issuer: issuer.clone() },
+            StoreError::Conflict(msg) => StoreError::Conflict(msg.clone()),
+            StoreError::RequestNotFound(id) => StoreError::RequestNotFound(*id),
+            StoreError::TokenNotFound => StoreError::TokenNotFound,
             StoreError::Database(msg) => StoreError::Database(msg.clone()),
             StoreError::Corrupt(msg) => StoreError::Corrupt(msg.clone()),
             StoreError::Io(err) => StoreError::Io(std::io::Error::new(err.kind(), err.to_string())),

@@ -1,5 +1,6 @@
 //! The CA home on disk: `ca.toml`, the template files, each issuer's root and intermediate
 //! (keys PKCS#8-encrypted, mode 0600) and the index. `CaHome` creates, opens and loads it.
+pub mod admin;
 pub mod authority;
 pub mod config;
 pub mod files;
@@ -157,7 +158,9 @@ impl CaHome {
             &dir.join("ca.toml"),
             format!("{header}{}", render_issuer("default", &issuer)).as_bytes(),
         )?;
-        CaHome::open(dir)
+        let home = CaHome::open(dir)?;
+        admin::bootstrap(&home, passphrase, now)?;
+        Ok(home)
     }
 
     /// Opens an existing home and validates `ca.toml`.

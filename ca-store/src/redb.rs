@@ -1,4 +1,8 @@
-//! [`RedbIndex`]: the embedded default [`CertIndex`], on redb.
+//! [`RedbIndex`]: the embedded default store, on redb. One database file holds the
+//! certificate index ([`CertIndex`]), the request queue ([`crate::queue::RequestQueue`],
+//! `redb/queue.rs`), enrollment tokens ([`crate::tokens::TokenStore`], `redb/tokens.rs`) and
+//! the audit log ([`crate::audit::AuditLog`], `redb/audit.rs`), so writes spanning them
+//! are single transactions.
 //!
 //! Reads run on the caller's thread in redb read transactions (MVCC snapshots, never
 //! blocked by the writer). Writes go to one writer thread that batches them into group
@@ -6,7 +10,10 @@
 //!
 //! Paths below say `::redb` because this module is itself named `redb`.
 
+mod audit;
+mod queue;
 mod tables;
+mod tokens;
 mod writer;
 
 use std::fmt;
@@ -25,10 +32,15 @@ use tables::{
 };
 use writer::{Job, Pending};
 
-/// The certificate index in one redb database file.
+/// The certificate index, request queue, enrollment tokens and audit log in one redb
+/// database file.
 ///
 /// Cheap to share behind an `Arc`; all methods take `&self`. Dropping it finishes the
 /// queued writes, stops the writer thread and closes the file.
+///
+/// Two doc-hidden methods, `tamper_audit_entry_for_tests` and
+/// `remove_audit_entry_for_tests` (in `redb/audit.rs`), break the audit chain on purpose
+/// so tests can prove [`crate::audit::AuditLog::verify_chain`] notices.
 pub struct RedbIndex {
     path: PathBuf,
     db: Arc<Database>,
@@ -64,7 +76,10 @@ impl RedbIndex {
     }
 
     /// Queues a write and waits for the commit that contains it.
-    fn submit<T>(&self, job: impl FnOnce(Pending<T>) -> Job) -> Result<T, StoreError> {
+    ///
+    /// Not called `submit`: an inherent method of that name would shadow
+    /// [`crate::queue::RequestQueue::submit`] for callers holding a `RedbIndex`.
+    fn write<T>(&self, job: impl FnOnce(Pending<T>) -> Job) -> Result<T, StoreError> {
         let (reply, answer) = mpsc::channel();
         let jobs = self.jobs.as_ref().ok_or(StoreError::Closed)?;
         jobs.send(job(Pending::new(reply))).map_err(|_| StoreError::Closed)?;
@@ -89,7 +104,7 @@ impl RedbIndex {
 impl CertIndex for RedbIndex {
     fn insert_issued(&self, rec: CertRecord) -> Result<(), StoreError> {
         let key = cert_key(&rec.issuer, &rec.serial)?;
-        self.submit(|done| Job::Insert { rec, key, done })
+        self.write(|done| Job::Insert { rec, key, done })
     }
 
     fn get(&self, issuer: &str, serial: &[u8]) -> Result<Option<CertRecord>, StoreError> {
@@ -156,7 +171,7 @@ impl CertIndex for RedbIndex {
     fn next_sequential_serial(&self, issuer: &str, start: u128) -> Result<u128, StoreError> {
         check_issuer(issuer)?;
         let issuer = issuer.to_owned();
-        self.submit(|done| Job::NextSerial { issuer, start, done })
+        self.write(|done| Job::NextSerial { issuer, start, done })
     }
 
     fn set_revocation(
@@ -166,7 +181,7 @@ impl CertIndex for RedbIndex {
         revocation: Option<Revocation>,
     ) -> Result<CertRecord, StoreError> {
         let key = cert_key(issuer, serial)?;
-        self.submit(|done| Job::SetRevocation {
+        self.write(|done| Job::SetRevocation {
             issuer: issuer.to_owned(),
             serial: serial.to_vec(),
             key,

@@ -1,8 +1,11 @@
-//! The certificate index conformance suite, plus persistence checks, against RedbIndex.
+//! The store conformance suite, plus persistence and audit tamper checks, against RedbIndex.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ca_store::{conformance, CertFilter, CertIndex, CertRecord, RedbIndex, Revocation, StoreError};
+use ca_store::audit::GENESIS_HASH;
+use ca_store::conformance::Backend;
+use ca_store::{conformance, Actor, AuditEvent, AuditLog, CertFilter, CertIndex, CertRecord, ChainReport};
+use ca_store::{RedbIndex, Revocation, StoreError};
 
 fn record(issuer: &str, serial: &[u8], issued_at: i64) -> CertRecord {
     CertRecord {
@@ -24,11 +27,18 @@ fn record(issuer: &str, serial: &[u8], issued_at: i64) -> CertRecord {
 fn redb_passes_conformance() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    let make = || -> Box<dyn CertIndex> {
+    let make = || -> Box<dyn Backend> {
         let path = dir.path().join(format!("{}.redb", n.fetch_add(1, Ordering::Relaxed)));
         Box::new(RedbIndex::open(&path).unwrap())
     };
     conformance::run_all(&make);
+}
+
+#[test]
+fn redb_passes_reopen_conformance() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.redb");
+    conformance::run_reopen(&|| -> Box<dyn Backend> { Box::new(RedbIndex::open(&path).unwrap()) });
 }
 
 #[test]
@@ -76,4 +86,121 @@ fn issuer_with_nul_is_rejected() {
     let result = index.insert_issued(record("a\0b", &[0x01], 1));
     assert!(matches!(result, Err(StoreError::InvalidIssuer { .. })), "{result:?}");
     assert_eq!(index.count().unwrap(), 0);
+}
+
+fn event(n: u64) -> AuditEvent {
+    AuditEvent {
+        at: 1_700_000_000 + n as i64,
+        actor: Actor {
+            subject: "CN=alice".to_owned(),
+            fingerprint: "ab".repeat(32),
+        },
+        action: "cert.revoke".to_owned(),
+        details: serde_json::json!({ "serial": format!("{n:02X}"), "reason": 1 }),
+    }
+}
+
+/// An index holding audit entries 1..=n.
+fn audit_log(dir: &std::path::Path, n: u64) -> RedbIndex {
+    let index = RedbIndex::open(&dir.join("index.redb")).unwrap();
+    for i in 1..=n {
+        index.append(event(i)).unwrap();
+    }
+    assert!(index.verify_chain().unwrap().is_intact());
+    index
+}
+
+fn broken_at(index: &RedbIndex) -> (u64, String) {
+    let report = index.verify_chain().unwrap();
+    match report.broken {
+        Some(broken) => broken,
+        None => panic!("tampering not detected: {report:?}"),
+    }
+}
+
+#[test]
+fn edited_audit_entry_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = audit_log(dir.path(), 5);
+    let mut edited = event(3);
+    edited.details["reason"] = serde_json::json!(0);
+    index.tamper_audit_entry_for_tests(3, edited.clone()).unwrap();
+    assert_eq!(
+        index.entries(3, Some(1)).unwrap()[0].event,
+        edited,
+        "the edit is stored"
+    );
+    let (seq, why) = broken_at(&index);
+    assert_eq!(seq, 3, "{why}");
+    assert!(why.contains("changed"), "{why}");
+    assert_eq!(index.verify_chain().unwrap().entries, 5);
+    // Appending still works (it chains from the recorded head), and the break stays reported.
+    assert_eq!(index.append(event(6)).unwrap().seq, 6);
+    assert_eq!(broken_at(&index).0, 3);
+}
+
+#[test]
+fn removed_audit_entries_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = audit_log(dir.path(), 5);
+    index.remove_audit_entry_for_tests(2).unwrap();
+    assert_eq!(broken_at(&index), (2, "entry 2 is missing".to_owned()));
+    drop(index);
+
+    let dir = tempfile::tempdir().unwrap();
+    let index = audit_log(dir.path(), 5);
+    index.remove_audit_entry_for_tests(5).unwrap();
+    index.remove_audit_entry_for_tests(4).unwrap();
+    let (seq, why) = broken_at(&index);
+    assert_eq!(seq, 4, "truncating the end is noticed: {why}");
+    assert_eq!(index.verify_chain().unwrap().entries, 3);
+
+    let missing = index.remove_audit_entry_for_tests(9);
+    assert!(missing.is_err());
+}
+
+/// The same as an intruder with only the database file and the redb crate: rewrite one
+/// entry's JSON, recomputing its own hash so that entry looks consistent by itself.
+#[test]
+fn audit_edit_through_the_raw_file_is_detected() {
+    const AUDIT: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("audit");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.redb");
+    let entries = {
+        let index = audit_log(dir.path(), 4);
+        index.entries(1, None).unwrap()
+    };
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(AUDIT).unwrap();
+            let mut forged = entries[1].clone();
+            forged.event.actor.subject = "CN=mallory".to_owned();
+            forged.hash = forged.expected_hash().unwrap();
+            table
+                .insert(2, serde_json::to_vec(&forged).unwrap().as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let index = RedbIndex::open(&path).unwrap();
+    let (seq, why) = broken_at(&index);
+    assert_eq!(seq, 3, "entry 3 no longer links to the forged entry 2: {why}");
+    assert!(why.contains("does not link"), "{why}");
+}
+
+#[test]
+fn first_entry_links_to_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = audit_log(dir.path(), 1);
+    let first = &index.entries(1, None).unwrap()[0];
+    assert_eq!(first.prev_hash, GENESIS_HASH);
+    assert_eq!(
+        index.verify_chain().unwrap(),
+        ChainReport {
+            entries: 1,
+            broken: None
+        }
+    );
 }

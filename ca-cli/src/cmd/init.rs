@@ -33,6 +33,8 @@ pub fn init(a: InitArgs) -> Result<()> {
         home.dir.join("issuers/default/chain.pem").display()
     );
     println!("  configuration:            {}", home.dir.join("ca.toml").display());
+    let (crt, key) = ca_store::home::admin::paths(&home);
+    println!("  admin credential (mTLS): {} + {}", crt.display(), key.display());
     println!("Keys are encrypted with your passphrase (PKCS#8 PBES2, AES-256-CBC), mode 0600.");
     Ok(())
 }

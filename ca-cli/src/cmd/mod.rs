@@ -19,5 +19,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(a) => list::show(a),
         Command::Profiles(a) => list::profiles(a),
         Command::Index(IndexCommand::Export(a)) => index::export(a),
+        Command::Pki(c) => crate::pki::run(c),
+        Command::Client(c) => crate::client::run(c),
     }
 }

@@ -62,9 +62,7 @@ pub fn parse_attributes(args: &[String]) -> Result<Requested, ToolError> {
         if crate::name::attr_oid(key).is_none() {
             return Err(ToolError::Attribute {
                 arg: arg.clone(),
-                message: format!(
-                    "unknown attribute {key:?} (use CN, O, OU, L, ST, C, emailAddress or subjectAltName)"
-                ),
+                message: format!("unknown attribute {key:?} (use CN, O, OU, L, ST, C, emailAddress or subjectAltName)"),
             });
         }
         let canonical = crate::name::attr_name(&crate::name::attr_oid(key).expect("checked").0);
@@ -184,7 +182,10 @@ mod tests {
         .unwrap();
         assert_eq!(display_name(&r.subject), "CN=www.example.com,O=Example Inc.,C=GB");
         let s: Vec<String> = r.sans.iter().map(|s| s.to_string()).collect();
-        assert_eq!(s, ["DNS:callbridge.example.com", "IP:192.168.1.25", "DNS:www.example.com"]);
+        assert_eq!(
+            s,
+            ["DNS:callbridge.example.com", "IP:192.168.1.25", "DNS:www.example.com"]
+        );
     }
 
     #[test]
@@ -202,7 +203,10 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         let e = parse_attributes(&args(&["CN:a.example.com", "C:GBR"])).unwrap_err();
-        assert!(e.to_string().contains("country \"GBR\" is not a two-letter code"), "{e}");
+        assert!(
+            e.to_string().contains("country \"GBR\" is not a two-letter code"),
+            "{e}"
+        );
         let e = parse_attributes(&args(&["XX:1"])).unwrap_err();
         assert!(e.to_string().contains("unknown attribute \"XX\""), "{e}");
         let e = parse_attributes(&args(&["subjectAltName:192.168.1.300"])).unwrap_err();

@@ -38,7 +38,9 @@ pub fn names_chain(child: &[u8], parent: &[u8]) -> bool {
 /// Whether `parent`'s key verifies `child`'s signature (and the names chain).
 pub fn issued_by(child: &[u8], parent: &[u8]) -> bool {
     match (parse(child), parse(parent)) {
-        (Ok(c), Ok(p)) => c.issuer().as_raw() == p.subject().as_raw() && c.verify_signature(Some(p.public_key())).is_ok(),
+        (Ok(c), Ok(p)) => {
+            c.issuer().as_raw() == p.subject().as_raw() && c.verify_signature(Some(p.public_key())).is_ok()
+        }
         _ => false,
     }
 }

@@ -122,8 +122,14 @@ pub fn general_name(gn: &GeneralName<'_>) -> String {
         GeneralName::RFC822Name(e) => format!("email:{e}"),
         GeneralName::URI(u) => format!("URI:{u}"),
         GeneralName::IPAddress(b) => match b.len() {
-            4 => format!("IP:{}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).expect("len 4"))),
-            16 => format!("IP:{}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).expect("len 16"))),
+            4 => format!(
+                "IP:{}",
+                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).expect("len 4"))
+            ),
+            16 => format!(
+                "IP:{}",
+                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).expect("len 16"))
+            ),
             8 | 32 => format!("IP:{} (network/mask)", hex::encode(b)),
             _ => format!("IP:<{} bytes>", b.len()),
         },
@@ -140,7 +146,8 @@ pub fn name_text(n: &x509_parser::x509::X509Name<'_>) -> String {
 
 /// Builds the inspection model of one certificate at time `now` (unix seconds).
 pub fn certificate(der: &[u8], now: i64) -> Result<CertInfo, ToolError> {
-    let (_, c) = X509Certificate::from_der(der).map_err(|e| ToolError::Format(format!("certificate is malformed: {e}")))?;
+    let (_, c) =
+        X509Certificate::from_der(der).map_err(|e| ToolError::Format(format!("certificate is malformed: {e}")))?;
     let nb = c.validity().not_before.timestamp();
     let na = c.validity().not_after.timestamp();
     let days_left = (na - now).div_euclid(86_400);

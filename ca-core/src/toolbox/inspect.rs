@@ -1,8 +1,8 @@
 //! `inspect`: what a file holds (guide 004 Appendix C: "whether the file is a private key, a
 //! certificate, a CSR or unknown ... information about each element of the bundle"), PEM or DER.
 use serde::Serialize;
-use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::certificate::X509Certificate;
+use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 use x509_parser::x509::SubjectPublicKeyInfo;
@@ -67,7 +67,9 @@ pub fn inspect(data: &[u8], now: i64) -> Result<Vec<Item>, ToolError> {
                         "X509 CRL" => crl(&der)?,
                         "PUBLIC KEY" => public_key(&der)?,
                         "PKCS12" => Item::Pkcs12,
-                        other => Item::Unknown { what: other.to_string() },
+                        other => Item::Unknown {
+                            what: other.to_string(),
+                        },
                     }
                 }
             };
@@ -147,7 +149,8 @@ fn public_key(der: &[u8]) -> Result<Item, ToolError> {
 }
 
 fn csr(der: &[u8]) -> Result<Item, ToolError> {
-    let (_, req) = X509CertificationRequest::from_der(der).map_err(|e| ToolError::Format(format!("CSR is malformed: {e}")))?;
+    let (_, req) =
+        X509CertificationRequest::from_der(der).map_err(|e| ToolError::Format(format!("CSR is malformed: {e}")))?;
     let info = &req.certification_request_info;
     let mut san = Vec::new();
     if let Some(exts) = req.requested_extensions() {
@@ -166,7 +169,8 @@ fn csr(der: &[u8]) -> Result<Item, ToolError> {
 }
 
 fn crl(der: &[u8]) -> Result<Item, ToolError> {
-    let (_, crl) = CertificateRevocationList::from_der(der).map_err(|e| ToolError::Format(format!("CRL is malformed: {e}")))?;
+    let (_, crl) =
+        CertificateRevocationList::from_der(der).map_err(|e| ToolError::Format(format!("CRL is malformed: {e}")))?;
     Ok(Item::Crl {
         issuer: describe::name_text(crl.issuer()),
         this_update: super::verify::fmt_time(crl.last_update().timestamp()),

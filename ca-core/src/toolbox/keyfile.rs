@@ -127,7 +127,9 @@ pub fn read_key(data: &[u8]) -> Result<KeyFile, ToolError> {
     } else if sec1::EcPrivateKey::from_der(data).is_ok() {
         Body::Plain(KeyForm::Sec1, Zeroizing::new(der))
     } else {
-        return Err(ToolError::Format("no private key found (neither PEM nor a DER private key)".into()));
+        return Err(ToolError::Format(
+            "no private key found (neither PEM nor a DER private key)".into(),
+        ));
     };
     Ok(KeyFile { body, pem: false })
 }
@@ -237,7 +239,8 @@ pub fn to_pkcs8(form: KeyForm, der: &[u8]) -> Result<Zeroizing<Vec<u8>>, ToolErr
             Ok(Zeroizing::new(info.to_der().map_err(bad)?))
         }
         KeyForm::Sec1 => {
-            let ec = sec1::EcPrivateKey::from_der(der).map_err(|e| ToolError::Format(format!("EC key is malformed: {e}")))?;
+            let ec = sec1::EcPrivateKey::from_der(der)
+                .map_err(|e| ToolError::Format(format!("EC key is malformed: {e}")))?;
             let curve: ObjectIdentifier = ec
                 .parameters
                 .and_then(|p| p.named_curve())

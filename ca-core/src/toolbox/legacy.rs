@@ -147,6 +147,9 @@ mod tests {
     fn bytes_to_key_matches_openssl() {
         // `openssl enc -des-ede3-cbc -P -md md5 -pass pass:secret -S 0102030405060708`
         let k = bytes_to_key(b"secret", &[1, 2, 3, 4, 5, 6, 7, 8], 24);
-        assert_eq!(hex::encode_upper(&k[..]), "C9E5A1BD216DBE1317E230CEF48F38EE7F0E17AD64022144");
+        assert_eq!(
+            hex::encode_upper(&k[..]),
+            "C9E5A1BD216DBE1317E230CEF48F38EE7F0E17AD64022144"
+        );
     }
 }

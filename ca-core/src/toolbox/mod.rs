@@ -9,6 +9,7 @@ pub mod error;
 pub mod inspect;
 pub mod keyfile;
 pub mod legacy;
+pub mod names;
 pub mod verify;
 
 pub use error::ToolError;

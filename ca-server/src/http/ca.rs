@@ -14,11 +14,19 @@ use crate::app::App;
 
 /// Routes of this surface.
 pub fn router() -> Router<Arc<App>> {
-    Router::new().route("/ca/{issuer}/{file}", get(ca_file)).route("/health", get(health))
+    Router::new()
+        .route("/ca/{issuer}/{file}", get(ca_file))
+        .route("/health", get(health))
 }
 
-async fn ca_file(State(app): State<Arc<App>>, Path((issuer, file)): Path<(String, String)>) -> Result<Response, ApiError> {
-    let ca = app.cas.get(&issuer).ok_or_else(|| ApiError::NotFound(format!("no issuer {issuer}")))?;
+async fn ca_file(
+    State(app): State<Arc<App>>,
+    Path((issuer, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let ca = app
+        .cas
+        .get(&issuer)
+        .ok_or_else(|| ApiError::not_found(format!("no issuer {issuer}")))?;
     let pem_type = [(header::CONTENT_TYPE, "application/x-pem-file")];
     let der_type = [(header::CONTENT_TYPE, "application/pkix-cert")];
     Ok(match file.as_str() {
@@ -27,7 +35,7 @@ async fn ca_file(State(app): State<Arc<App>>, Path((issuer, file)): Path<(String
         "intermediate.pem" => (pem_type, pem::encode("CERTIFICATE", &ca.intermediate_der)).into_response(),
         "intermediate.der" => (der_type, ca.intermediate_der.clone()).into_response(),
         "chain.pem" => (pem_type, pem::chain(&[&ca.intermediate_der, &ca.root_der])).into_response(),
-        other => return Err(ApiError::NotFound(format!("no file {other} for issuer {issuer}"))),
+        other => return Err(ApiError::not_found(format!("no file {other} for issuer {issuer}"))),
     })
 }
 

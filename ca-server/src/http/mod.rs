@@ -1,5 +1,7 @@
 //! HTTP surfaces, one router per concern; `error.rs` is the only place errors become statuses.
+pub mod admin;
 pub mod ca;
+pub mod enroll;
 pub mod error;
 
 use std::sync::Arc;
@@ -7,7 +9,8 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 
-use crate::app::App;
+use crate::app::{App, AppError};
+use error::ApiError;
 
 /// Largest request body accepted anywhere (a CSR is a few KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -23,5 +26,22 @@ pub fn public_router(app: Arc<App>) -> Router {
 
 /// Everything served over HTTPS.
 pub fn https_router(app: Arc<App>) -> Router {
-    ca::router().with_state(app).layer(DefaultBodyLimit::max(MAX_BODY))
+    ca::router()
+        .merge(enroll::router())
+        .merge(admin::router())
+        .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Runs blocking service work (store commits, signatures) off the async workers.
+pub async fn blocking<T, F>(app: &Arc<App>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| ApiError(AppError::BadRequest(format!("worker failed: {e}"))))?
+        .map_err(ApiError)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_lc_rs::rand::SystemRandom;
 use ca_core::csr::CertRequest;
 use ca_core::issue::IssuingCa;
+use ca_core::policy::Plan;
 use ca_core::profile::{Profile, Profiles};
 use ca_core::serial::Serial;
 use time::OffsetDateTime;
@@ -161,8 +162,21 @@ impl Authority {
         request_id: Option<u64>,
         now: OffsetDateTime,
     ) -> Result<IssuedCert, HomeError> {
+        let plan = self.signer_for(profile)?.check(req, profile, days)?;
+        self.issue_plan(&plan, req.spki_der(), profile, request_id, now)
+    }
+
+    /// Signs an already checked plan for `spki_der` and commits it (renewals build the plan
+    /// from the certificate being renewed).
+    pub fn issue_plan(
+        &self,
+        plan: &Plan,
+        spki_der: &[u8],
+        profile: &Profile,
+        request_id: Option<u64>,
+        now: OffsetDateTime,
+    ) -> Result<IssuedCert, HomeError> {
         let ca = self.signer_for(profile)?;
-        let plan = ca.check(req, profile, days)?;
         let mode = self.home.issuer_config(&profile.issuer)?.serial;
         let start = self
             .home
@@ -175,7 +189,7 @@ impl Authority {
                 SerialMode::Random => Serial::random(&self.rng)?,
                 SerialMode::Sequential => Serial::from_u128(self.index.next_sequential_serial(&profile.issuer, start)?),
             };
-            let issued = ca.sign_plan(&plan, req.spki_der(), profile, serial, now)?;
+            let issued = ca.sign_plan(plan, spki_der, profile, serial, now)?;
             let record = CertRecord {
                 issuer: profile.issuer.clone(),
                 serial: issued.serial.as_bytes().to_vec(),

@@ -1,4 +1,8 @@
 //! The redb tables behind [`super::RedbIndex`], their key layout and the record encoding.
+//!
+//! Certificates, requests, tokens and the audit log share one database file, so a write
+//! that touches several of them (issuing a queued request, using a token) is one
+//! transaction.
 
 use ::redb::{TableDefinition, TableError, WriteTransaction};
 
@@ -25,6 +29,37 @@ pub(crate) const CERTS_BY_ISSUED: TableDefinition<(i64, &[u8], &str), ()> = Tabl
 
 /// issuer -> the next sequential serial to hand out.
 pub(crate) const SERIAL_COUNTERS: TableDefinition<&str, u128> = TableDefinition::new("serial_counters");
+
+/// request id -> JSON of the [`crate::queue::RequestRecord`]. Ids ascend with submission
+/// time, so key order is the "oldest first" order of listings.
+pub(crate) const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requests");
+
+/// (status name, request id) -> (): lists one status without reading the others. Kept in
+/// step with [`REQUESTS`] by every write that changes a status.
+pub(crate) const REQUESTS_BY_STATUS: TableDefinition<(&str, u64), ()> = TableDefinition::new("requests_by_status");
+
+/// Named counters of the queue; see [`NEXT_REQUEST_ID`].
+pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+
+/// [`COUNTERS`] key: the request id the next submission gets (absent means 1). A counter
+/// rather than "largest id + 1" so an id is never handed out twice, whatever happens to
+/// the rows.
+pub(crate) const NEXT_REQUEST_ID: &str = "next_request_id";
+
+/// token hash (hex) -> JSON of the [`crate::tokens::TokenRecord`].
+pub(crate) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+
+/// seq -> JSON of the [`crate::audit::AuditEntry`]. Append-only: nothing in the store ever
+/// rewrites or removes a row (only the hidden test helpers do, to prove it is noticed).
+pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// [`AUDIT_HEAD_KEY`] -> (seq, hex hash) of the last appended entry. Appends chain from
+/// here, never from the rows, so a damaged row cannot stop the log; and verification
+/// compares the last row with it, which is what reveals rows removed from the end.
+pub(crate) const AUDIT_HEAD: TableDefinition<&str, (u64, &str)> = TableDefinition::new("audit_head");
+
+/// The one key of [`AUDIT_HEAD`].
+pub(crate) const AUDIT_HEAD_KEY: &str = "head";
 
 /// The serial without leading zero bytes: the canonical form used in every key.
 pub(crate) fn significant(serial: &[u8]) -> &[u8] {
@@ -80,11 +115,30 @@ pub(crate) fn decode(issuer: &str, serial: &[u8], value: &[u8]) -> Result<CertRe
         .map_err(|e| StoreError::Corrupt(format!("issuer {issuer:?} serial {}: {e}", serial_to_hex(serial))))
 }
 
+/// Encodes a request, token or audit entry as JSON; `what` names it in the error.
+pub(crate) fn encode_json<T: serde::Serialize>(what: &dyn std::fmt::Display, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
+}
+
+/// Decodes what [`encode_json`] stored; `what` names it in the error.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    what: &dyn std::fmt::Display,
+    value: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 /// Creates every table, so read transactions never meet a missing one.
 pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), TableError> {
     txn.open_table(CERTS)?;
     txn.open_table(CERTS_BY_SERIAL)?;
     txn.open_table(CERTS_BY_ISSUED)?;
     txn.open_table(SERIAL_COUNTERS)?;
+    txn.open_table(REQUESTS)?;
+    txn.open_table(REQUESTS_BY_STATUS)?;
+    txn.open_table(COUNTERS)?;
+    txn.open_table(TOKENS)?;
+    txn.open_table(AUDIT)?;
+    txn.open_table(AUDIT_HEAD)?;
     Ok(())
 }

@@ -4,15 +4,28 @@
 //! load, callers' jobs queue up while one commit runs and the next commit takes all of
 //! them at once, so throughput grows with concurrency instead of being capped at one
 //! certificate per fsync. Callers block until the commit holding their job is durable.
+//!
+//! Requests, tokens and audit entries are written here too, so they serialize with
+//! certificate inserts: a request id or audit sequence number is taken and stored in one
+//! transaction, and issuing a queued request marks it issued in the certificate's commit.
+//!
+//! A job that fails its own checks (duplicate serial, request not pending, token used)
+//! must write nothing, so the rest of its batch commits unaffected: every job checks and
+//! encodes everything first, and only then writes.
 
 use std::sync::mpsc::{Receiver, Sender};
 
 use ::redb::{Database, Durability, ReadableTable, Table};
 
-use super::tables::{decode, encode, CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL, SERIAL_COUNTERS};
-use super::tables::{issued_key, significant};
+use super::tables::{decode, encode, issued_key, significant};
+use super::tables::{AUDIT, AUDIT_HEAD, COUNTERS, REQUESTS, REQUESTS_BY_STATUS, TOKENS};
+use super::tables::{CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL, SERIAL_COUNTERS};
+use super::{audit, queue, tokens};
+use crate::audit::{AuditEntry, AuditEvent};
 use crate::error::StoreError;
+use crate::queue::{Approval, Denial, NewRequest, RequestRecord, RequestStatus};
 use crate::record::{serial_to_hex, CertRecord, Revocation};
+use crate::tokens::TokenRecord;
 
 /// Most jobs in one transaction: bounds the latency of the first caller in a batch and
 /// the memory a transaction holds.
@@ -66,19 +79,62 @@ pub(crate) enum Job {
         revocation: Option<Revocation>,
         done: Pending<CertRecord>,
     },
+    /// [`crate::queue::RequestQueue::submit`].
+    Submit {
+        req: NewRequest,
+        token_hash: Option<String>,
+        done: Pending<RequestRecord>,
+    },
+    /// [`crate::queue::RequestQueue::approve`].
+    Approve {
+        id: u64,
+        approval: Approval,
+        done: Pending<RequestRecord>,
+    },
+    /// [`crate::queue::RequestQueue::deny`].
+    Deny {
+        id: u64,
+        denial: Denial,
+        done: Pending<RequestRecord>,
+    },
+    /// [`crate::tokens::TokenStore::create_token`].
+    CreateToken { token: TokenRecord, done: Pending<()> },
+    /// [`crate::audit::AuditLog::append`].
+    Append {
+        event: AuditEvent,
+        done: Pending<AuditEntry>,
+    },
 }
 
 /// The tables a batch writes, opened once per transaction.
-struct Tables<'txn> {
-    certs: Table<'txn, &'static [u8], &'static [u8]>,
-    by_serial: Table<'txn, (&'static [u8], &'static str), ()>,
-    by_issued: Table<'txn, (i64, &'static [u8], &'static str), ()>,
-    counters: Table<'txn, &'static str, u128>,
+pub(super) struct Tables<'txn> {
+    pub(super) certs: Table<'txn, &'static [u8], &'static [u8]>,
+    pub(super) by_serial: Table<'txn, (&'static [u8], &'static str), ()>,
+    pub(super) by_issued: Table<'txn, (i64, &'static [u8], &'static str), ()>,
+    pub(super) counters: Table<'txn, &'static str, u128>,
+    pub(super) requests: Table<'txn, u64, &'static [u8]>,
+    pub(super) requests_by_status: Table<'txn, (&'static str, u64), ()>,
+    pub(super) queue_counters: Table<'txn, &'static str, u64>,
+    pub(super) tokens: Table<'txn, &'static str, &'static [u8]>,
+    pub(super) audit: Table<'txn, u64, &'static [u8]>,
+    pub(super) audit_head: Table<'txn, &'static str, (u64, &'static str)>,
 }
 
 /// The outer error aborts the whole batch (redb failed mid-transaction and the
 /// transaction cannot be trusted); the inner one is this job's own answer.
-type Applied<T> = Result<Result<T, StoreError>, StoreError>;
+pub(super) type Applied<T> = Result<Result<T, StoreError>, StoreError>;
+
+/// In a function returning [`Applied`]: the value of a job-level `Result`, or return its
+/// error as the job's answer (the batch goes on).
+macro_rules! try_job {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(err) => return Ok(Err(err)),
+        }
+    };
+}
+pub(super) use try_job;
 
 impl Job {
     /// Applies this job inside the batch's transaction and keeps its answer.
@@ -93,6 +149,13 @@ impl Job {
                 revocation,
                 done,
             } => done.result = Some(revoke(tables, issuer, serial, key, revocation)?),
+            Job::Submit { req, token_hash, done } => {
+                done.result = Some(queue::submit(tables, req, token_hash.as_deref())?);
+            }
+            Job::Approve { id, approval, done } => done.result = Some(queue::approve(tables, *id, approval)?),
+            Job::Deny { id, denial, done } => done.result = Some(queue::deny(tables, *id, denial)?),
+            Job::CreateToken { token, done } => done.result = Some(tokens::create(tables, token)?),
+            Job::Append { event, done } => done.result = Some(audit::append(tables, event)?),
         }
         Ok(())
     }
@@ -103,6 +166,9 @@ impl Job {
             Job::Insert { done, .. } => done.finish(commit),
             Job::NextSerial { done, .. } => done.finish(commit),
             Job::SetRevocation { done, .. } => done.finish(commit),
+            Job::Submit { done, .. } | Job::Approve { done, .. } | Job::Deny { done, .. } => done.finish(commit),
+            Job::CreateToken { done, .. } => done.finish(commit),
+            Job::Append { done, .. } => done.finish(commit),
         }
     }
 }
@@ -141,6 +207,12 @@ fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> 
             by_serial: txn.open_table(CERTS_BY_SERIAL)?,
             by_issued: txn.open_table(CERTS_BY_ISSUED)?,
             counters: txn.open_table(SERIAL_COUNTERS)?,
+            requests: txn.open_table(REQUESTS)?,
+            requests_by_status: txn.open_table(REQUESTS_BY_STATUS)?,
+            queue_counters: txn.open_table(COUNTERS)?,
+            tokens: txn.open_table(TOKENS)?,
+            audit: txn.open_table(AUDIT)?,
+            audit_head: txn.open_table(AUDIT_HEAD)?,
         };
         for job in batch.iter_mut() {
             job.apply(&mut tables)?;
@@ -152,6 +224,9 @@ fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> 
 
 /// Inserts one record unless its key exists. Earlier jobs of the same batch are already
 /// in the transaction, so duplicates inside a batch are caught by the same check.
+///
+/// With `rec.request_id` set, the request must exist and be pending; it is marked issued
+/// with this certificate in the same transaction, or neither is written.
 fn insert(tables: &mut Tables<'_>, rec: &CertRecord, key: &[u8]) -> Applied<()> {
     if tables.certs.get(key)?.is_some() {
         return Ok(Err(StoreError::DuplicateSerial {
@@ -159,10 +234,21 @@ fn insert(tables: &mut Tables<'_>, rec: &CertRecord, key: &[u8]) -> Applied<()> 
             serial_hex: rec.serial_hex(),
         }));
     }
-    let value = match encode(rec) {
-        Ok(value) => value,
-        Err(err) => return Ok(Err(err)),
+    let value = try_job!(encode(rec));
+    let request = match rec.request_id {
+        None => None,
+        Some(id) => {
+            let mut request = try_job!(queue::load(tables, id)?);
+            try_job!(request.require_pending());
+            request.status = RequestStatus::Issued;
+            request.issued = Some((rec.issuer.clone(), rec.serial.clone()));
+            let encoded = try_job!(queue::encode_request(&request));
+            Some((request, encoded))
+        }
     };
+    if let Some((request, encoded)) = request {
+        queue::store(tables, &request, &encoded, Some(RequestStatus::Pending))?;
+    }
     let (issued_at, sort_key) = issued_key(rec);
     tables.certs.insert(key, value.as_slice())?;
     tables
@@ -206,15 +292,9 @@ fn revoke(
         }
         Some(value) => decode(issuer, serial, value.value()),
     };
-    let mut rec = match decoded {
-        Ok(rec) => rec,
-        Err(err) => return Ok(Err(err)),
-    };
+    let mut rec = try_job!(decoded);
     rec.revocation.clone_from(revocation);
-    let value = match encode(&rec) {
-        Ok(value) => value,
-        Err(err) => return Ok(Err(err)),
-    };
+    let value = try_job!(encode(&rec));
     tables.certs.insert(key, value.as_slice())?;
     Ok(Ok(rec))
 }

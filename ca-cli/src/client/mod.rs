@@ -1,0 +1,75 @@
+//! certreq/certutil-style verbs that talk to a running ca-server over HTTPS: submit, retrieve,
+//! renew, and the administrator's queue, revocation, token and audit verbs (mTLS).
+mod admin;
+mod api;
+mod enroll;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+/// How to reach the server and whom to trust.
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// Base URL of the server's HTTPS listener.
+    #[arg(long, env = "PRIVCA_SERVER", default_value = "https://127.0.0.1:8443")]
+    pub server: String,
+    /// Root certificate to trust for the server (default: HOME/issuers/default/root.crt with --home).
+    #[arg(long, env = "PRIVCA_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// A CA home on this machine, used for defaults of --ca-cert and the admin credential.
+    #[arg(long, env = "PRIVCA_HOME")]
+    pub home: Option<PathBuf>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The administrator's client certificate.
+#[derive(Debug, Args, Clone)]
+pub struct AdminArgs {
+    /// Admin certificate (PEM; default HOME/admin/admin.crt with --home).
+    #[arg(long, env = "PRIVCA_ADMIN_CERT")]
+    pub admin_cert: Option<PathBuf>,
+    /// Admin private key (PEM; default HOME/admin/admin.key with --home).
+    #[arg(long, env = "PRIVCA_ADMIN_KEY")]
+    pub admin_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Submit a CSR with a template (like `certreq -submit -attrib CertificateTemplate:T`).
+    Submit(enroll::SubmitArgs),
+    /// Retrieve the certificate of a request by its RequestId (like `certreq -retrieve`).
+    Retrieve(enroll::RetrieveArgs),
+    /// Renew a certificate over mTLS with the current certificate and key.
+    Renew(enroll::RenewArgs),
+    /// The approval queue (administrators).
+    #[command(subcommand)]
+    Requests(admin::RequestsCommand),
+    /// Revoke a certificate (administrators).
+    Revoke(admin::RevokeArgs),
+    /// One-time enrollment tokens (administrators).
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// The audit log (administrators).
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Search issued certificates on the server (administrators).
+    Certs(admin::CertsArgs),
+}
+
+/// Runs one client verb.
+pub fn run(c: ClientCommand) -> Result<()> {
+    match c {
+        ClientCommand::Submit(a) => enroll::submit(a),
+        ClientCommand::Retrieve(a) => enroll::retrieve(a),
+        ClientCommand::Renew(a) => enroll::renew(a),
+        ClientCommand::Requests(c) => admin::requests(c),
+        ClientCommand::Revoke(a) => admin::revoke(a),
+        ClientCommand::Token(c) => admin::token(c),
+        ClientCommand::Audit(c) => admin::audit(c),
+        ClientCommand::Certs(a) => admin::certs(a),
+    }
+}

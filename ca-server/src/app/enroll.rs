@@ -1,0 +1,119 @@
+//! Enrollment: a CSR and a template in; a certificate at once (auto templates, or a valid
+//! token) or a RequestId "taken under submission". Policy runs before anything is stored, so a
+//! request that could never be issued never enters the queue.
+use ca_core::csr::CertRequest;
+use ca_core::name::display_name;
+use ca_core::profile::{Approval, Enroll};
+use ca_store::home::authority::IssuedCert;
+use ca_store::queue::{NewRequest, RequestQueue, RequestRecord, RequestStatus};
+use ca_store::CertIndex;
+use time::OffsetDateTime;
+
+use super::{App, AppError};
+
+/// One submission.
+#[derive(Debug)]
+pub struct SubmitInput<'a> {
+    pub csr: &'a [u8],
+    pub template: &'a str,
+    pub days: Option<i64>,
+    pub token: Option<&'a str>,
+    /// Front door: "api", "renewal", "acme:<name>".
+    pub source: &'a str,
+    pub submitter: Option<String>,
+}
+
+/// What became of a submission.
+#[derive(Debug)]
+pub enum Submitted {
+    Issued { request_id: u64, cert: Box<IssuedCert> },
+    Pending { request_id: u64 },
+}
+
+impl App {
+    /// Validates, records and (when allowed) issues a request.
+    pub fn submit(&self, input: SubmitInput<'_>, now: OffsetDateTime) -> Result<Submitted, AppError> {
+        let profile = self
+            .auth
+            .profiles()
+            .get(input.template)
+            .map_err(ca_core::Error::from)?
+            .clone();
+        let req = CertRequest::parse(input.csr).map_err(ca_core::Error::from)?;
+        let plan = self.auth.signer_for(&profile)?.check(&req, &profile, input.days)?;
+        let t = now.unix_timestamp();
+        let token_hash = match (input.token, profile.enroll) {
+            (Some(secret), _) => Some(self.check_token(secret, &profile.name, &plan, t)?),
+            (None, Enroll::Token) => {
+                return Err(AppError::Forbidden(format!(
+                    "template {} needs an enrollment token (ca-cli token create --template {})",
+                    profile.name, profile.name
+                )))
+            }
+            (None, Enroll::Open) => None,
+        };
+        let auto = profile.approval == Approval::Auto || token_hash.is_some();
+        let record = self.store.submit(
+            NewRequest {
+                template: profile.name.clone(),
+                csr: req.der().to_vec(),
+                days: input.days,
+                subject: display_name(&plan.subject),
+                sans: plan.sans.iter().map(|s| s.to_string()).collect(),
+                source: input.source.to_string(),
+                submitter: input.submitter,
+                submitted_at: t,
+            },
+            token_hash.as_deref(),
+        )?;
+        if !auto {
+            tracing::info!(request = record.id, template = %profile.name, "request taken under submission");
+            return Ok(Submitted::Pending { request_id: record.id });
+        }
+        let cert = self
+            .auth
+            .issue_request(&req, &profile, input.days, Some(record.id), now)?;
+        tracing::info!(request = record.id, serial = %cert.record.serial_hex(), template = %profile.name, "issued");
+        Ok(Submitted::Issued {
+            request_id: record.id,
+            cert: Box::new(cert),
+        })
+    }
+
+    /// One request.
+    pub fn request(&self, id: u64) -> Result<RequestRecord, AppError> {
+        self.store
+            .get_request(id)?
+            .ok_or_else(|| AppError::NotFound(format!("no request {id}")))
+    }
+
+    /// The certificate of an issued request with its chain (leaf first, root last).
+    pub fn request_chain(&self, id: u64) -> Result<Vec<Vec<u8>>, AppError> {
+        let rec = self.request(id)?;
+        match (&rec.status, &rec.issued) {
+            (RequestStatus::Issued, Some((issuer, serial))) => {
+                let cert = self.store.get(issuer, serial)?.ok_or_else(|| {
+                    AppError::NotFound(format!("the certificate of request {id} is missing from the index"))
+                })?;
+                let by_root = self
+                    .auth
+                    .profiles()
+                    .get(&cert.profile)
+                    .map(|p| p.sign_with_root)
+                    .unwrap_or(false);
+                Ok(self.chain_for(issuer, cert.der, by_root))
+            }
+            (RequestStatus::Pending, _) => Err(AppError::Conflict(format!(
+                "request {id} is pending: taken under submission"
+            ))),
+            (RequestStatus::Denied, _) => Err(AppError::Conflict(format!(
+                "request {id} was denied: {}",
+                rec.denial
+                    .as_ref()
+                    .map(|d| d.reason.as_str())
+                    .unwrap_or("no reason given")
+            ))),
+            _ => Err(AppError::NotFound(format!("request {id} has no certificate"))),
+        }
+    }
+}

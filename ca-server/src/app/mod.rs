@@ -1,0 +1,76 @@
+//! The service layer of the daemon: what handlers call. It owns the [`Authority`] (templates,
+//! unlocked issuing keys, index), the store's queue/audit/token views, and the published CA
+//! certificates. Blocking store work runs here, called from `spawn_blocking` by handlers.
+mod admin;
+mod enroll;
+mod error;
+mod identity;
+mod renew;
+mod tokens;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ca_store::home::authority::Authority;
+use ca_store::home::CaHome;
+use ca_store::RedbIndex;
+
+pub use admin::Approved;
+pub use enroll::{SubmitInput, Submitted};
+pub use error::AppError;
+
+/// Root and intermediate certificates of one issuer, as published.
+#[derive(Clone, Debug)]
+pub struct CaFiles {
+    pub root_der: Vec<u8>,
+    pub intermediate_der: Vec<u8>,
+}
+
+/// Shared state of the daemon.
+pub struct App {
+    pub auth: Authority,
+    pub store: Arc<RedbIndex>,
+    pub cas: BTreeMap<String, CaFiles>,
+    pub started: Instant,
+}
+
+impl App {
+    /// Wraps an opened authority and loads the certificates it publishes.
+    pub fn new(auth: Authority, store: Arc<RedbIndex>) -> anyhow::Result<App> {
+        let home: &CaHome = auth.home();
+        let mut cas = BTreeMap::new();
+        for name in home.config.issuers.keys() {
+            cas.insert(
+                name.clone(),
+                CaFiles {
+                    root_der: home.root_der(name)?,
+                    intermediate_der: home.intermediate_der(name)?,
+                },
+            );
+        }
+        Ok(App {
+            auth,
+            store,
+            cas,
+            started: Instant::now(),
+        })
+    }
+
+    /// The chain for a leaf of `issuer`: leaf, intermediate (unless root-signed), root.
+    pub fn chain_for(&self, issuer: &str, leaf: Vec<u8>, signed_by_root: bool) -> Vec<Vec<u8>> {
+        let mut chain = vec![leaf];
+        if let Some(ca) = self.cas.get(issuer) {
+            if !signed_by_root {
+                chain.push(ca.intermediate_der.clone());
+            }
+            chain.push(ca.root_der.clone());
+        }
+        chain
+    }
+}
+
+/// Unix seconds now; the daemon's one clock read.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
