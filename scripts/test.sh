@@ -29,6 +29,8 @@ if ! command -v lint_pkix_cert >/dev/null 2>&1; then
 fi
 command -v lint_pkix_cert >/dev/null || { echo "pkilint is not installed" >&2; exit 1; }
 python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
+# jwcrypto: an independent JOSE implementation the ACME JWS tests check against.
+python3 -c 'import jwcrypto' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check jwcrypto
 
 log "tools: $(openssl version); pkilint $(python3 -m pip show pkilint 2>/dev/null | awk '/^Version/ {print $2}')"
 

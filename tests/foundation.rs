@@ -573,3 +573,44 @@ fn sequential_serials_start_at_the_configured_value() {
         assert_eq!(serial.trim(), format!("serial={want}"));
     }
 }
+
+#[test]
+fn offline_revoke_hold_and_release() {
+    let ca = TestCa::init("ecdsa-p256");
+    let csr = openssl_csr(ca.dir(), "r", "ec", "/CN=r.example.com", "", false);
+    let out = issue(&ca, "WebServer", &csr, "r.pem").ok();
+    let serial = out.split_whitespace().nth(2).unwrap().to_string();
+    let err = ca.cli(&["revoke", "ABCDEF01", "--reason", "keyCompromise"]).fails();
+    assert!(err.contains("no certificate with serial ABCDEF01"), "{err}");
+    let err = ca.cli(&["revoke", &serial, "--reason", "bogus"]).fails();
+    assert!(err.contains("unknown revocation reason \"bogus\""), "{err}");
+    ca.cli(&["issuer", "create", "db"]).ok();
+    let err = ca
+        .cli(&["revoke", &serial, "--issuer", "db", "--reason", "keyCompromise"])
+        .fails();
+    assert!(err.contains("was not issued by issuer db"), "{err}");
+    let err = ca.cli(&["unrevoke", &serial]).fails();
+    assert!(err.contains("is not revoked"), "{err}");
+
+    ca.cli(&[
+        "revoke",
+        &serial,
+        "--reason",
+        "certificateHold",
+        "--time",
+        "2026-01-02T03:04:05Z",
+    ])
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&ca.cli(&["show", &serial, "--json"]).ok()).unwrap();
+    assert_eq!(v["status"], "revoked");
+    assert_eq!(v["revocation"]["time"], "2026-01-02 03:04:05Z");
+    assert_eq!(v["revocation"]["reason"], 6);
+    ca.cli(&["unrevoke", &serial]).ok();
+    assert!(ca.cli(&["list", "--status", "valid"]).ok().contains(&serial));
+    ca.cli(&["revoke", &serial, "--reason", "keyCompromise"]).ok();
+    let err = ca.cli(&["revoke", &serial, "--reason", "superseded"]).fails();
+    assert!(err.contains("is already revoked"), "{err}");
+    let err = ca.cli(&["unrevoke", &serial]).fails();
+    assert!(err.contains("only a certificateHold can be released"), "{err}");
+    assert!(ca.cli(&["list", "--status", "revoked"]).ok().contains(&serial));
+}

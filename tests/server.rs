@@ -609,6 +609,18 @@ fn public_endpoints_and_graceful_shutdown() {
     openssl(ca.dir(), &["x509", "-inform", "DER", "-in", "int.der", "-noout"]).ok();
     let health = curl(ca.dir(), &["-sSf", &format!("{http}/health")]).ok();
     assert!(health.contains("\"status\":\"ok\""), "{health}");
+    // Prometheus metrics count requests by template and outcome.
+    let csr = openssl_csr(ca.dir(), "m", "ec", "/CN=m.example.com", "", false);
+    assert_eq!(
+        client(&ca, &srv, &["submit", "--template", "WebServer", &s(&csr)]).code,
+        3
+    );
+    let metrics = curl(ca.dir(), &["-sSf", &format!("{http}/metrics")]).ok();
+    assert!(
+        metrics.contains("privca_requests_total{template=\"WebServer\",outcome=\"pending\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("privca_pending_requests 1"), "{metrics}");
     // The enrollment API is not on the plain listener.
     let code = curl(
         ca.dir(),
@@ -634,4 +646,44 @@ fn public_endpoints_and_graceful_shutdown() {
     assert!(health.contains("ok"));
     let status = srv.stop();
     assert!(status.success(), "SIGTERM ends the daemon cleanly: {status}");
+}
+
+#[test]
+fn an_edited_audit_entry_is_detected() {
+    let ca = TestCa::init("ecdsa-p256");
+    let srv = Server::start(&ca.home, &ca.pass);
+    client(
+        &ca,
+        &srv,
+        &["token", "create", "--template", "WebServer", "--cn", "a.example.com"],
+    )
+    .ok();
+    let csr = openssl_csr(ca.dir(), "x", "ec", "/CN=x.example.com", "", false);
+    let id = client(&ca, &srv, &["submit", "--template", "WebServer", &s(&csr)]).stdout;
+    let id = id
+        .lines()
+        .find_map(|l| l.strip_prefix("RequestId: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    client(&ca, &srv, &["requests", "deny", &id, "--reason", "test"]).ok();
+    assert!(client(&ca, &srv, &["audit", "verify"]).ok().contains("2 entries"));
+    srv.stop();
+    // Someone with write access to the store rewrites what entry 1 says.
+    {
+        let index = ca_store::RedbIndex::open(&ca.home.join("index.redb")).unwrap();
+        let forged = ca_store::AuditEvent {
+            at: 0,
+            actor: ca_store::Actor {
+                subject: "CN=nobody".into(),
+                fingerprint: "00".into(),
+            },
+            action: "token.create".into(),
+            details: serde_json::json!({"template": "WebServer"}),
+        };
+        index.tamper_audit_entry_for_tests(1, forged).unwrap();
+    }
+    let srv = Server::start(&ca.home, &ca.pass);
+    let err = client(&ca, &srv, &["audit", "verify"]).fails();
+    assert!(err.contains("audit log is broken at entry 1"), "{err}");
 }

@@ -20,6 +20,10 @@ pub enum Error {
     Build(String),
     #[error("issuer certificate is unusable: {0}")]
     Issuer(String),
+    #[error(transparent)]
+    Crl(#[from] CrlError),
+    #[error(transparent)]
+    Ocsp(#[from] OcspError),
 }
 
 /// A certificate signing request that could not be accepted as such.
@@ -125,6 +129,56 @@ pub enum KeyError {
 pub enum NameError {
     #[error("distinguished name {input:?}: {message}")]
     Parse { input: String, message: String },
+}
+
+/// Inputs from which no RFC 5280 CRL can be built. Each names the entry or field at fault so
+/// the caller (the CRL job, `ca-cli crl`) can say what to fix.
+#[non_exhaustive]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CrlError {
+    #[error("CRL nextUpdate {next_update} is not after thisUpdate {this_update}")]
+    BadValidity { this_update: String, next_update: String },
+    #[error("delta CRL number {number} is not above its base CRL number {base}")]
+    DeltaBase { number: u64, base: u64 },
+    #[error("delta CRLs carry no Freshest CRL extension (RFC 5280 5.2.6)")]
+    FreshestInDelta,
+    #[error("serial {serial} is not a positive DER INTEGER of at most 20 octets")]
+    BadSerial { serial: String },
+    #[error("serial {serial}: removeFromCRL belongs in delta CRLs only (RFC 5280 5.3.1)")]
+    RemoveFromFullCrl { serial: String },
+    #[error("time {time} cannot be written into a CRL: {message}")]
+    Time { time: String, message: String },
+}
+
+/// An OCSP request the responder cannot answer (maps to `malformedRequest`), or an OCSP
+/// response it cannot build.
+#[non_exhaustive]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum OcspError {
+    #[error("OCSP request is not DER: {0}")]
+    NotDer(String),
+    #[error("OCSP GET path is not base64 of a request: {0}")]
+    BadGetPath(String),
+    #[error("OCSP request lists no certificates")]
+    NoCertIds,
+    #[error("OCSP request lists {count} certificates, more than the {max} answered at once")]
+    TooManyCertIds { count: usize, max: usize },
+    #[error("unsupported CertID hash algorithm {0}")]
+    UnsupportedHash(String),
+    #[error("CertID {field} of {len} bytes does not fit its hash algorithm {alg}")]
+    BadHashLength {
+        field: &'static str,
+        len: usize,
+        alg: &'static str,
+    },
+    #[error("OCSP nonce of {len} octets is outside 1..=128 (RFC 9654)")]
+    BadNonceLength { len: usize },
+    #[error("OCSP nonce is not an OCTET STRING: {0}")]
+    BadNonce(String),
+    #[error("the responder certificate does not hold the responder's signing key")]
+    ResponderKeyMismatch,
+    #[error("time {time} cannot be written into an OCSP response: {message}")]
+    Time { time: String, message: String },
 }
 
 /// Convenience alias used across the crate.

@@ -1,6 +1,7 @@
 //! privca's domain: keys, certificate requests, templates, policy and the issuance pipeline.
 //! Pure: no network, filesystem, environment or clock reads; time, randomness and storage come
 //! in through parameters and traits so every rule is testable in isolation.
+pub mod acme;
 pub mod bootstrap;
 pub mod certbuild;
 pub mod clock;

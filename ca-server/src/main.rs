@@ -4,6 +4,7 @@ mod app;
 mod args;
 mod devhome;
 mod http;
+mod metrics;
 mod serve;
 mod server_cert;
 mod tls;

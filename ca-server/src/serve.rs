@@ -56,6 +56,7 @@ pub async fn run(args: Args) -> Result<()> {
     let identity =
         tokio::task::block_in_place(|| server_cert::ensure(&auth, &pass, &names, time::OffsetDateTime::now_utc()))?;
     drop(pass);
+    crate::metrics::handle();
     let app = Arc::new(App::new(auth, store)?);
     let roots: Vec<Vec<u8>> = app.cas.values().map(|c| c.root_der.clone()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(identity, &roots)?);
@@ -101,6 +102,10 @@ fn announce(home: &CaHome, https: SocketAddr, http: SocketAddr) {
     println!("  CA home:              {}", home.dir.display());
     for (name, c) in &home.config.issuers {
         println!("  issuer {name:<10} root: {}", home.dir.join(&c.root_cert).display());
+    }
+    let (crt, key) = ca_store::home::admin::paths(home);
+    if crt.exists() {
+        println!("  admin credential:     {} + {}", crt.display(), key.display());
     }
 }
 

@@ -73,6 +73,7 @@ pub struct NewRequest {
     /// Template name.
     pub template: String,
     /// The CSR, DER.
+    #[serde(with = "serde_bytes")]
     pub csr: Vec<u8>,
     /// Requested validity in days, if any.
     pub days: Option<i64>,

@@ -35,8 +35,10 @@ pub struct CertRecord {
     /// Issuer name inside the CA home, e.g. `"default"`. Serials are unique per issuer only.
     pub issuer: String,
     /// Positive INTEGER content bytes exactly as in the certificate (may start with 0x00).
+    #[serde(with = "serde_bytes")]
     pub serial: Vec<u8>,
     /// The certificate, DER.
+    #[serde(with = "serde_bytes")]
     pub der: Vec<u8>,
     /// Subject in display form, e.g. `"CN=www.example.com,O=Example"`.
     pub subject: String,

@@ -22,15 +22,13 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use ::redb::{Database, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use crate::error::StoreError;
 use crate::index::{CertFilter, CertIndex};
 use crate::record::{CertRecord, Revocation};
-use tables::{
-    cert_key, check_issuer, decode, serial_from_sort_key, significant, CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL,
-};
-use writer::{Job, Pending};
+use tables::{check_issuer, decode, significant, CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL};
+use writer::{Job, NewCert, Pending};
 
 /// The certificate index, request queue, enrollment tokens and audit log in one redb
 /// database file.
@@ -58,7 +56,7 @@ impl RedbIndex {
         let db =
             Database::create(path).map_err(|e| StoreError::Database(format!("opening {}: {e}", path.display())))?;
         let txn = db.begin_write()?;
-        tables::create_all(&txn)?;
+        tables::check_format(&txn, path)?;
         txn.commit()?;
 
         let db = Arc::new(db);
@@ -80,37 +78,45 @@ impl RedbIndex {
     /// Not called `submit`: an inherent method of that name would shadow
     /// [`crate::queue::RequestQueue::submit`] for callers holding a `RedbIndex`.
     fn write<T>(&self, job: impl FnOnce(Pending<T>) -> Job) -> Result<T, StoreError> {
-        let (reply, answer) = mpsc::channel();
+        let (pending, reply) = Pending::new();
         let jobs = self.jobs.as_ref().ok_or(StoreError::Closed)?;
-        jobs.send(job(Pending::new(reply))).map_err(|_| StoreError::Closed)?;
-        // A closed reply channel means the writer thread died (panicked) with our job.
-        answer.recv().map_err(|_| StoreError::Closed)?
+        // A refused send drops the job, whose `Pending` then answers `Closed`.
+        let _ = jobs.send(job(pending));
+        reply.wait()
     }
+}
 
-    /// Loads one record by its `CERTS` key from an open read transaction.
-    fn load(
-        certs: &::redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
-        issuer: &str,
-        serial: &[u8],
-    ) -> Result<Option<CertRecord>, StoreError> {
-        let key = cert_key(issuer, serial)?;
-        match certs.get(key.as_slice())? {
-            Some(value) => decode(issuer, serial, value.value()).map(Some),
-            None => Ok(None),
-        }
+/// Loads the record stored under `seq`; `issuer` and `serial` name it in errors.
+fn load(
+    certs: &ReadOnlyTable<u64, &'static [u8]>,
+    seq: u64,
+    issuer: &str,
+    serial: &[u8],
+) -> Result<CertRecord, StoreError> {
+    match certs.get(seq)? {
+        Some(value) => decode(issuer, serial, value.value()),
+        None => Err(StoreError::Corrupt(format!(
+            "the certificate index names a missing record of {issuer:?}"
+        ))),
     }
 }
 
 impl CertIndex for RedbIndex {
     fn insert_issued(&self, rec: CertRecord) -> Result<(), StoreError> {
-        let key = cert_key(&rec.issuer, &rec.serial)?;
-        self.write(|done| Job::Insert { rec, key, done })
+        // Encoded here, on the caller's thread, so concurrent callers encode in parallel
+        // and the one writer thread only inserts.
+        let cert = NewCert::new(rec)?;
+        self.write(|done| Job::Insert { cert, done })
     }
 
     fn get(&self, issuer: &str, serial: &[u8]) -> Result<Option<CertRecord>, StoreError> {
+        check_issuer(issuer)?;
         let txn = self.db.begin_read()?;
-        let certs = txn.open_table(CERTS)?;
-        Self::load(&certs, issuer, serial)
+        let by_serial = txn.open_table(CERTS_BY_SERIAL)?;
+        let Some(seq) = by_serial.get((significant(serial), issuer))?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        load(&txn.open_table(CERTS)?, seq, issuer, serial).map(Some)
     }
 
     fn find_serial(&self, serial: &[u8]) -> Result<Vec<CertRecord>, StoreError> {
@@ -121,14 +127,12 @@ impl CertIndex for RedbIndex {
         let mut found = Vec::new();
         // Keys sort by serial first, so this serial's issuers are one contiguous run.
         for entry in by_serial.range::<(&[u8], &str)>((serial, "")..)? {
-            let (key, _) = entry?;
+            let (key, seq) = entry?;
             let (entry_serial, issuer) = key.value();
             if entry_serial != serial {
                 break;
             }
-            let rec = Self::load(&certs, issuer, serial)?
-                .ok_or_else(|| StoreError::Corrupt(format!("serial index names a missing record of {issuer:?}")))?;
-            found.push(rec);
+            found.push(load(&certs, seq.value(), issuer, serial)?);
         }
         Ok(found)
     }
@@ -142,24 +146,27 @@ impl CertIndex for RedbIndex {
         let txn = self.db.begin_read()?;
         let certs = txn.open_table(CERTS)?;
         let by_issued = txn.open_table(CERTS_BY_ISSUED)?;
-        // Walk in list order so a limit stops the scan early; the issuer filter is
-        // checked on the index key before loading the record.
+        // Walk in issued_at order so a limit stops the scan early. The index holds one
+        // second's records in insertion order: gather each second's (serial sort key,
+        // issuer, seq) from the index alone, sort it into list order, then load records.
+        // The issuer filter is checked on the index value before loading.
+        let mut second = Vec::new();
+        let mut second_at = None;
         for entry in by_issued.iter()? {
-            let (key, _) = entry?;
-            let (_, sort_key, issuer) = key.value();
-            if filter.issuer.as_deref().is_some_and(|i| i != issuer) {
-                continue;
-            }
-            let serial = serial_from_sort_key(sort_key);
-            let rec = Self::load(&certs, issuer, serial)?
-                .ok_or_else(|| StoreError::Corrupt(format!("list index names a missing record of {issuer:?}")))?;
-            if filter.matches(&rec) {
-                found.push(rec);
-                if found.len() >= limit {
-                    break;
+            let (key, value) = entry?;
+            let (issued_at, seq) = key.value();
+            if second_at != Some(issued_at) {
+                if list_second(&certs, filter, &mut second, &mut found, limit)? {
+                    return Ok(found);
                 }
+                second_at = Some(issued_at);
+            }
+            let (sort_key, issuer) = value.value();
+            if filter.issuer.as_deref().is_none_or(|i| i == issuer) {
+                second.push((sort_key.to_vec(), issuer.to_owned(), seq));
             }
         }
+        list_second(&certs, filter, &mut second, &mut found, limit)?;
         Ok(found)
     }
 
@@ -180,15 +187,42 @@ impl CertIndex for RedbIndex {
         serial: &[u8],
         revocation: Option<Revocation>,
     ) -> Result<CertRecord, StoreError> {
-        let key = cert_key(issuer, serial)?;
+        check_issuer(issuer)?;
         self.write(|done| Job::SetRevocation {
             issuer: issuer.to_owned(),
             serial: serial.to_vec(),
-            key,
             revocation,
             done,
         })
     }
+}
+
+/// Sorts one second's index entries (serial sort key, issuer, seq) into list order, then
+/// loads and filters their records into `found`, emptying `second`. True once `found`
+/// holds `limit` records.
+fn list_second(
+    certs: &ReadOnlyTable<u64, &'static [u8]>,
+    filter: &CertFilter,
+    second: &mut Vec<(Vec<u8>, String, u64)>,
+    found: &mut Vec<CertRecord>,
+    limit: usize,
+) -> Result<bool, StoreError> {
+    second.sort_unstable();
+    for (sort_key, issuer, seq) in second.drain(..) {
+        if found.len() >= limit {
+            break;
+        }
+        let rec = load(certs, seq, &issuer, serial_from_sort_key(&sort_key))?;
+        if filter.matches(&rec) {
+            found.push(rec);
+        }
+    }
+    Ok(found.len() >= limit)
+}
+
+/// Undoes [`crate::index::serial_sort_key`]: the significant serial bytes (for messages).
+fn serial_from_sort_key(sort_key: &[u8]) -> &[u8] {
+    sort_key.get(2..).unwrap_or_default()
 }
 
 impl fmt::Debug for RedbIndex {

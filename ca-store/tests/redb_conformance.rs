@@ -79,6 +79,47 @@ fn second_open_of_same_file_is_refused() {
     assert!(matches!(second, Err(StoreError::Database(_))), "{second:?}");
 }
 
+/// A database written before the storage format marker (JSON records keyed by issuer and
+/// serial), or by a privca of another format, is refused by name instead of misread.
+#[test]
+fn other_storage_formats_are_refused() {
+    const OLD_CERTS: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("certs");
+    const META: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.redb");
+    {
+        let db = redb::Database::create(&old).unwrap();
+        let txn = db.begin_write().unwrap();
+        let json = serde_json::to_vec(&record("default", &[0x01], 1)).unwrap();
+        txn.open_table(OLD_CERTS)
+            .unwrap()
+            .insert(b"default\0\x01".as_slice(), json.as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let refused = RedbIndex::open(&old).unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Database(msg) if msg.contains("format 0") && msg.contains("old.redb")),
+        "{refused}"
+    );
+
+    let newer = dir.path().join("newer.redb");
+    drop(RedbIndex::open(&newer).unwrap());
+    {
+        let db = redb::Database::create(&newer).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("format", 99).unwrap();
+        txn.commit().unwrap();
+    }
+    let refused = RedbIndex::open(&newer).unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Database(msg) if msg.contains("format 99")),
+        "{refused}"
+    );
+    // Refusing wrote nothing: the file is still refused the same way.
+    assert!(RedbIndex::open(&old).is_err());
+}
+
 #[test]
 fn issuer_with_nul_is_rejected() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,11 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
+use ca_core::revocation::Reason;
+use ca_store::home::CaHome;
+
 use super::api::Api;
+use super::offline;
 use super::{AdminArgs, ServerArgs};
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +64,21 @@ pub struct RevokeArgs {
     #[arg(long, default_value = "unspecified")]
     pub reason: String,
     /// The issuer, when the serial exists under several.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// When the certificate was revoked (RFC 3339 or unix seconds; default now).
+    #[arg(long)]
+    pub time: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnrevokeArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// Serial number (hex) of a certificate on hold.
+    pub serial: String,
     #[arg(long)]
     pub issuer: Option<String>,
 }
@@ -221,8 +240,21 @@ pub fn requests(c: RequestsCommand) -> Result<()> {
 }
 
 pub fn revoke(a: RevokeArgs) -> Result<()> {
+    let reason: Reason = a.reason.parse().map_err(anyhow::Error::msg)?;
+    let time = a.time.as_deref().map(parse_time).transpose()?;
+    if a.server.offline() {
+        let home = CaHome::open(a.server.home.as_ref().expect("offline has a home"))?;
+        let r = offline::revoke(&home, &a.serial, a.issuer.as_deref(), reason, time)?;
+        println!(
+            "Revoked {} (issuer {}) with reason {} (offline)",
+            r.serial_hex(),
+            r.issuer,
+            reason
+        );
+        return Ok(());
+    }
     let api = Api::admin(&a.server, &a.admin)?;
-    let body = json!({"reason": a.reason, "issuer": a.issuer});
+    let body = json!({"reason": reason.name(), "issuer": a.issuer, "time": time});
     let v = api
         .send(
             api.post(&format!("/v1/admin/certificates/{}/revoke", a.serial))
@@ -238,6 +270,44 @@ pub fn revoke(a: RevokeArgs) -> Result<()> {
         )
     });
     Ok(())
+}
+
+pub fn unrevoke(a: UnrevokeArgs) -> Result<()> {
+    if a.server.offline() {
+        let home = CaHome::open(a.server.home.as_ref().expect("offline has a home"))?;
+        let r = offline::unrevoke(&home, &a.serial, a.issuer.as_deref())?;
+        println!(
+            "Released the hold on {} (issuer {}) (offline)",
+            r.serial_hex(),
+            r.issuer
+        );
+        return Ok(());
+    }
+    let api = Api::admin(&a.server, &a.admin)?;
+    let v = api
+        .send(
+            api.post(&format!("/v1/admin/certificates/{}/unrevoke", a.serial))
+                .json(&json!({"issuer": a.issuer})),
+        )?
+        .json()?;
+    print(a.server.json, &v, || {
+        println!(
+            "Released the hold on {} (issuer {})",
+            v["serial"].as_str().unwrap_or("?"),
+            v["issuer"].as_str().unwrap_or("?")
+        )
+    });
+    Ok(())
+}
+
+/// RFC 3339 (`2026-11-23T10:00:00Z`) or unix seconds.
+fn parse_time(s: &str) -> Result<i64> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| anyhow::anyhow!("--time {s:?} is not RFC 3339 (e.g. 2026-11-23T10:00:00Z): {e}"))?;
+    Ok(t.unix_timestamp())
 }
 
 pub fn token(c: TokenCommand) -> Result<()> {

@@ -76,7 +76,7 @@ impl Api {
             .context("building the HTTPS client")?;
         Ok(Api {
             client,
-            base: s.server.trim_end_matches('/').to_string(),
+            base: s.url().trim_end_matches('/').to_string(),
         })
     }
 

@@ -3,6 +3,7 @@
 mod admin;
 mod api;
 mod enroll;
+mod offline;
 
 use std::path::PathBuf;
 
@@ -12,9 +13,10 @@ use clap::{Args, Subcommand};
 /// How to reach the server and whom to trust.
 #[derive(Debug, Args, Clone)]
 pub struct ServerArgs {
-    /// Base URL of the server's HTTPS listener.
-    #[arg(long, env = "PRIVCA_SERVER", default_value = "https://127.0.0.1:8443")]
-    pub server: String,
+    /// Base URL of the server's HTTPS listener (default https://127.0.0.1:8443). `revoke` and
+    /// `unrevoke` work offline on --home when no server is named.
+    #[arg(long, env = "PRIVCA_SERVER")]
+    pub server: Option<String>,
     /// Root certificate to trust for the server (default: HOME/issuers/default/root.crt with --home).
     #[arg(long, env = "PRIVCA_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
@@ -24,6 +26,18 @@ pub struct ServerArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+impl ServerArgs {
+    /// The server URL, or the default one.
+    pub fn url(&self) -> String {
+        self.server.clone().unwrap_or_else(|| "https://127.0.0.1:8443".into())
+    }
+
+    /// True when the verb should work on the local CA home instead of a server.
+    pub fn offline(&self) -> bool {
+        self.server.is_none() && self.home.is_some()
+    }
 }
 
 /// The administrator's client certificate.
@@ -48,8 +62,10 @@ pub enum ClientCommand {
     /// The approval queue (administrators).
     #[command(subcommand)]
     Requests(admin::RequestsCommand),
-    /// Revoke a certificate (administrators).
+    /// Revoke a certificate (over the admin API, or offline on --home when no --server is given).
     Revoke(admin::RevokeArgs),
+    /// Release a certificateHold (over the admin API, or offline on --home).
+    Unrevoke(admin::UnrevokeArgs),
     /// One-time enrollment tokens (administrators).
     #[command(subcommand)]
     Token(admin::TokenCommand),
@@ -68,6 +84,7 @@ pub fn run(c: ClientCommand) -> Result<()> {
         ClientCommand::Renew(a) => enroll::renew(a),
         ClientCommand::Requests(c) => admin::requests(c),
         ClientCommand::Revoke(a) => admin::revoke(a),
+        ClientCommand::Unrevoke(a) => admin::unrevoke(a),
         ClientCommand::Token(c) => admin::token(c),
         ClientCommand::Audit(c) => admin::audit(c),
         ClientCommand::Certs(a) => admin::certs(a),

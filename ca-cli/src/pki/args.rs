@@ -29,6 +29,12 @@ pub enum PkiCommand {
     Unlock(UnlockArgs),
     /// Encrypt a private key with a password (PKCS#8 PBES2, AES-256-CBC).
     Lock(LockArgs),
+    /// PKCS#12 (.pfx/.p12) files: `pkcs12 split FILE.pfx`, `pkcs12 create --key --cert --out`.
+    #[command(subcommand)]
+    Pkcs12(super::pkcs12::Pkcs12Command),
+    /// Print the OpenSSH public key line of the private key in a .pfx/.p12 file.
+    #[command(name = "pkcs12-to-ssh")]
+    Pkcs12ToSsh(super::pkcs12::ToSshArgs),
 }
 
 /// Where a key password comes from.
@@ -115,6 +121,9 @@ pub struct InspectArgs {
     /// JSON output for scripts.
     #[arg(long)]
     pub json: bool,
+    /// Password of a .pfx/.p12 file (`--password-file F`), to show what it holds.
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,9 @@ use super::files;
 
 pub fn inspect(a: InspectArgs) -> Result<()> {
     let data = files::read(&a.file)?;
+    if ca_core::toolbox::inspect::looks_like_pkcs12(&data) && super::pkcs12::password_given(&a.password) {
+        return super::pkcs12::inspect(&a.file, &a.password, a.json);
+    }
     let items =
         inspect_data(&data, crate::util::now().unix_timestamp()).map_err(|e| anyhow!("{}: {e}", a.file.display()))?;
     if a.json {
@@ -83,12 +86,14 @@ fn print_item(item: &Item) {
             }
             println!("  revoked:     {revoked}");
         }
-        Item::Pkcs12 => println!("PKCS#12 (.pfx/.p12) file: its contents are password-protected"),
+        Item::Pkcs12 => println!(
+            "PKCS#12 (.pfx/.p12) file: its contents are password-protected (add --password-file F to show them)"
+        ),
         Item::Unknown { what } => println!("Unknown: {what}"),
     }
 }
 
-fn print_cert(c: &CertInfo) {
+pub(super) fn print_cert(c: &CertInfo) {
     println!("Certificate{}", if c.self_signed { " (self-signed)" } else { "" });
     println!("  subject:    {}", c.subject);
     println!("  issuer:     {}", c.issuer);

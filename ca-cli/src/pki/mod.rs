@@ -7,6 +7,7 @@ mod convert;
 mod files;
 mod keys;
 mod look;
+mod pkcs12;
 mod request;
 mod sign;
 
@@ -28,5 +29,7 @@ pub fn run(cmd: PkiCommand) -> Result<()> {
         PkiCommand::Convert(a) => convert::convert(a),
         PkiCommand::Unlock(a) => keys::unlock(a),
         PkiCommand::Lock(a) => keys::lock(a),
+        PkiCommand::Pkcs12(c) => pkcs12::run(c),
+        PkiCommand::Pkcs12ToSsh(a) => pkcs12::to_ssh(a),
     }
 }

@@ -10,6 +10,8 @@ pub mod inspect;
 pub mod keyfile;
 pub mod legacy;
 pub mod names;
+pub mod pkcs12;
+pub mod ssh;
 pub mod verify;
 
 pub use error::ToolError;

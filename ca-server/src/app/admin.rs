@@ -167,6 +167,7 @@ impl App {
         serial: &str,
         issuer: Option<&str>,
         reason: Reason,
+        at: Option<i64>,
         actor: &Actor,
         now: i64,
     ) -> Result<CertRecord, AppError> {
@@ -183,7 +184,7 @@ impl App {
             &target.issuer,
             &target.serial,
             Some(Revocation {
-                time: now,
+                time: at.unwrap_or(now),
                 reason: reason.code(),
                 invalidity_date: None,
             }),
@@ -192,6 +193,40 @@ impl App {
             actor,
             "cert.revoke",
             json!({"issuer": updated.issuer, "serial": updated.serial_hex(), "reason": reason.name()}),
+            now,
+        )?;
+        Ok(updated)
+    }
+
+    /// Releases a certificateHold (the next delta CRL lists it as removeFromCRL).
+    pub fn unrevoke(
+        &self,
+        serial: &str,
+        issuer: Option<&str>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<CertRecord, AppError> {
+        let target = self.find_certificate(serial, issuer)?;
+        match &target.revocation {
+            Some(r) if r.reason == Reason::CertificateHold.code() => {}
+            Some(_) => {
+                return Err(AppError::Conflict(format!(
+                    "certificate {} is revoked for good; only a certificateHold can be released",
+                    target.serial_hex()
+                )))
+            }
+            None => {
+                return Err(AppError::Conflict(format!(
+                    "certificate {} is not revoked",
+                    target.serial_hex()
+                )))
+            }
+        }
+        let updated = self.store.set_revocation(&target.issuer, &target.serial, None)?;
+        self.audit(
+            actor,
+            "cert.unrevoke",
+            json!({"issuer": updated.issuer, "serial": updated.serial_hex()}),
             now,
         )?;
         Ok(updated)

@@ -33,6 +33,21 @@ pub enum Submitted {
 impl App {
     /// Validates, records and (when allowed) issues a request.
     pub fn submit(&self, input: SubmitInput<'_>, now: OffsetDateTime) -> Result<Submitted, AppError> {
+        let template = input.template.to_string();
+        let started = std::time::Instant::now();
+        let result = self.submit_inner(input, now);
+        match &result {
+            Ok(Submitted::Issued { .. }) => {
+                crate::metrics::issuance(started.elapsed());
+                crate::metrics::request(&template, "issued");
+            }
+            Ok(Submitted::Pending { .. }) => crate::metrics::request(&template, "pending"),
+            Err(_) => crate::metrics::request(&template, "refused"),
+        }
+        result
+    }
+
+    fn submit_inner(&self, input: SubmitInput<'_>, now: OffsetDateTime) -> Result<Submitted, AppError> {
         let profile = self
             .auth
             .profiles()

@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/v1/admin/requests/{id}/deny", post(deny))
         .route("/v1/admin/certificates", get(certificates))
         .route("/v1/admin/certificates/{serial}/revoke", post(revoke))
+        .route("/v1/admin/certificates/{serial}/unrevoke", post(unrevoke))
         .route("/v1/admin/tokens", post(create_token))
         .route("/v1/admin/audit", get(audit))
         .route("/v1/admin/audit/verify", get(audit_verify))
@@ -143,6 +144,28 @@ async fn deny(
 struct RevokeBody {
     reason: String,
     issuer: Option<String>,
+    /// Revocation time, unix seconds (default now).
+    time: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct UnrevokeBody {
+    issuer: Option<String>,
+}
+
+async fn unrevoke(
+    State(app): State<Arc<App>>,
+    Admin(actor): Admin,
+    Path(serial): Path<String>,
+    body: Result<Json<UnrevokeBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::bad_request(format!("malformed JSON: {}", e.body_text())))?;
+    let rec = blocking(&app, move |app| {
+        app.unrevoke(&serial, body.issuer.as_deref(), &actor, now().unix_timestamp())
+    })
+    .await?;
+    Ok(Json(cert_json(&rec, now().unix_timestamp(), false)).into_response())
 }
 
 async fn revoke(
@@ -154,10 +177,17 @@ async fn revoke(
     let Json(body) = body.map_err(|e| ApiError::bad_request(format!("malformed JSON: {}", e.body_text())))?;
     let reason: Reason = body.reason.parse().map_err(ApiError::bad_request)?;
     let rec = blocking(&app, move |app| {
-        app.revoke(&serial, body.issuer.as_deref(), reason, &actor, now().unix_timestamp())
+        app.revoke(
+            &serial,
+            body.issuer.as_deref(),
+            reason,
+            body.time,
+            &actor,
+            now().unix_timestamp(),
+        )
     })
     .await?;
-    Ok(Json(cert_json(&rec, now().unix_timestamp())).into_response())
+    Ok(Json(cert_json(&rec, now().unix_timestamp(), false)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -188,6 +218,7 @@ async fn certificates(
             )))
         }
     };
+    let with_pem = q.serial.is_some();
     let list = blocking(&app, move |app| {
         if let Some(serial) = &q.serial {
             return app.find_certificate(serial, q.issuer.as_deref()).map(|r| vec![r]);
@@ -204,15 +235,21 @@ async fn certificates(
         app.certificates(&filter)
     })
     .await?;
-    Ok(Json(list.iter().map(|r| cert_json(r, t)).collect::<Vec<_>>()).into_response())
+    Ok(Json(list.iter().map(|r| cert_json(r, t, with_pem)).collect::<Vec<_>>()).into_response())
 }
 
-fn cert_json(r: &CertRecord, now: i64) -> serde_json::Value {
-    json!({
+/// A certificate as the admin API shows it; with `with_pem` (single-serial lookups) the
+/// certificate itself too.
+fn cert_json(r: &CertRecord, now: i64, with_pem: bool) -> serde_json::Value {
+    let mut v = json!({
         "serial": r.serial_hex(), "issuer": r.issuer, "status": r.status(now), "subject": r.subject, "sans": r.sans,
         "profile": r.profile, "not_before": r.not_before, "not_after": r.not_after, "request_id": r.request_id,
         "revocation": r.revocation.as_ref().map(|v| json!({"time": v.time, "reason": Reason::from_code(v.reason).map(|x| x.name())})),
-    })
+    });
+    if with_pem {
+        v["certificate"] = json!(pem::encode("CERTIFICATE", &r.der));
+    }
+    v
 }
 
 #[derive(Deserialize)]

@@ -17,6 +17,7 @@ pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/ca/{issuer}/{file}", get(ca_file))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
 }
 
 async fn ca_file(
@@ -45,4 +46,17 @@ async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
         "issuers": app.cas.keys().collect::<Vec<_>>(),
         "uptime_seconds": app.started.elapsed().as_secs(),
     }))
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    let pending = super::blocking(&app, |app| {
+        app.list_requests(Some(ca_store::RequestStatus::Pending), None)
+    })
+    .await?;
+    crate::metrics::queue_length(pending.len());
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::handle().render(),
+    )
+        .into_response())
 }

@@ -51,7 +51,7 @@ fn decode_entry(seq: u64, value: &[u8]) -> Result<AuditEntry, StoreError> {
 
 /// Seals `event` after the recorded head and stores it as the new head.
 pub(super) fn append(tables: &mut Tables<'_>, event: &AuditEvent) -> Applied<AuditEntry> {
-    let (seq, prev_hash) = match tables.audit_head.get(AUDIT_HEAD_KEY)? {
+    let (seq, prev_hash) = match tables.audit_head()?.get(AUDIT_HEAD_KEY)? {
         Some(head) => {
             let (seq, hash) = head.value();
             (seq.checked_add(1), hash.to_owned())
@@ -71,14 +71,16 @@ pub(super) fn append(tables: &mut Tables<'_>, event: &AuditEvent) -> Applied<Aud
             event.action
         ))));
     }
-    if tables.audit.get(seq)?.is_some() {
+    if tables.audit()?.get(seq)?.is_some() {
         return Ok(Err(StoreError::Corrupt(format!(
             "audit entry {seq} exists although the log ends at entry {}",
             seq - 1
         ))));
     }
-    tables.audit.insert(seq, encoded.as_slice())?;
-    tables.audit_head.insert(AUDIT_HEAD_KEY, (seq, entry.hash.as_str()))?;
+    tables.audit()?.insert(seq, encoded.as_slice())?;
+    tables
+        .audit_head()?
+        .insert(AUDIT_HEAD_KEY, (seq, entry.hash.as_str()))?;
     Ok(Ok(entry))
 }
 

@@ -3,7 +3,7 @@
 
 use ::redb::{ReadableDatabase, ReadableTable};
 
-use super::tables::{decode_json, encode_json, NEXT_REQUEST_ID, REQUESTS, REQUESTS_BY_STATUS};
+use super::tables::{decode_value, encode_value, NEXT_REQUEST_ID, REQUESTS, REQUESTS_BY_STATUS};
 use super::writer::{try_job, Applied, Job, Tables};
 use super::{tokens, RedbIndex};
 use crate::error::StoreError;
@@ -62,17 +62,17 @@ impl RequestQueue for RedbIndex {
 
 /// Decodes a [`REQUESTS`] value stored under `id`.
 fn decode_request(id: u64, value: &[u8]) -> Result<RequestRecord, StoreError> {
-    decode_json(&format_args!("request {id}"), value)
+    decode_value(&format_args!("request {id}"), value)
 }
 
 /// Encodes a request for [`REQUESTS`]; done before any write so a failure writes nothing.
 pub(super) fn encode_request(rec: &RequestRecord) -> Result<Vec<u8>, StoreError> {
-    encode_json(&format_args!("request {}", rec.id), rec)
+    encode_value(&format_args!("request {}", rec.id), rec)
 }
 
 /// The stored request `id`, as of this transaction; `RequestNotFound` as the job's answer.
-pub(super) fn load(tables: &Tables<'_>, id: u64) -> Applied<RequestRecord> {
-    Ok(match tables.requests.get(id)? {
+pub(super) fn load(tables: &mut Tables<'_>, id: u64) -> Applied<RequestRecord> {
+    Ok(match tables.requests()?.get(id)? {
         Some(value) => decode_request(id, value.value()),
         None => Err(StoreError::RequestNotFound(id)),
     })
@@ -86,23 +86,23 @@ pub(super) fn store(
     encoded: &[u8],
     old_status: Option<RequestStatus>,
 ) -> Result<(), StoreError> {
-    tables.requests.insert(rec.id, encoded)?;
+    tables.requests()?.insert(rec.id, encoded)?;
     if old_status != Some(rec.status) {
         if let Some(old) = old_status {
-            tables.requests_by_status.remove((old.as_str(), rec.id))?;
+            tables.requests_by_status()?.remove((old.as_str(), rec.id))?;
         }
-        tables.requests_by_status.insert((rec.status.as_str(), rec.id), ())?;
+        tables.requests_by_status()?.insert((rec.status.as_str(), rec.id), ())?;
     }
     Ok(())
 }
 
 /// Takes the next request id, uses up the token (if any) and stores the pending request.
 pub(super) fn submit(tables: &mut Tables<'_>, req: &NewRequest, token_hash: Option<&str>) -> Applied<RequestRecord> {
-    let id = tables.queue_counters.get(NEXT_REQUEST_ID)?.map_or(1, |v| v.value());
+    let id = tables.queue_counters()?.get(NEXT_REQUEST_ID)?.map_or(1, |v| v.value());
     let next = try_job!(id
         .checked_add(1)
         .ok_or_else(|| StoreError::Conflict("every request id has been used".to_owned())));
-    if tables.requests.get(id)?.is_some() {
+    if tables.requests()?.get(id)?.is_some() {
         // The counter is only ever raised, so a row at the next id means the file was edited.
         return Ok(Err(StoreError::Corrupt(format!(
             "request {id} exists although the request counter says it was never handed out"
@@ -123,9 +123,9 @@ pub(super) fn submit(tables: &mut Tables<'_>, req: &NewRequest, token_hash: Opti
     let encoded = try_job!(encode_request(&rec));
     // Every check passed: from here on only writes.
     store(tables, &rec, &encoded, None)?;
-    tables.queue_counters.insert(NEXT_REQUEST_ID, next)?;
+    tables.queue_counters()?.insert(NEXT_REQUEST_ID, next)?;
     if let Some((token, encoded)) = token {
-        tables.tokens.insert(token.hash.as_str(), encoded.as_slice())?;
+        tables.tokens()?.insert(token.hash.as_str(), encoded.as_slice())?;
     }
     Ok(Ok(rec))
 }

@@ -1,37 +1,60 @@
-//! The redb tables behind [`super::RedbIndex`], their key layout and the record encoding.
+//! The redb tables behind [`super::RedbIndex`], their key layout, the record encoding and
+//! the storage format marker.
 //!
 //! Certificates, requests, tokens and the audit log share one database file, so a write
 //! that touches several of them (issuing a queued request, using a token) is one
 //! transaction.
+//!
+//! Certificates are stored under an insertion sequence number rather than under their
+//! (random) serial: a group commit then appends its records to the last leaf pages of
+//! [`CERTS`] and [`CERTS_BY_ISSUED`] instead of rewriting a random page per record, and
+//! only the small entries of [`CERTS_BY_SERIAL`] land at random places.
 
-use ::redb::{TableDefinition, TableError, WriteTransaction};
+use ::redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::error::StoreError;
-use crate::index::serial_sort_key;
 use crate::record::{serial_to_hex, CertRecord};
 
-/// issuer + 0x00 + significant serial bytes -> JSON of the [`CertRecord`].
+/// The storage format this build reads and writes, kept in [`META`] under [`FORMAT_KEY`].
+/// Raise it whenever a table's key or value layout changes; [`check_format`] then refuses
+/// older files with a message instead of misreading them.
+///
+/// Format 1: the tables below, binary records ([`encode_binary`]). The unmarked format 0
+/// (JSON records keyed by issuer and serial) was never deployed and is not migrated.
+pub(crate) const FORMAT: u64 = 1;
+
+/// What [`META`] says about the database as a whole.
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// [`META`] key of [`FORMAT`].
+pub(crate) const FORMAT_KEY: &str = "format";
+
+/// Insertion sequence number (1, 2, 3, ...) -> the [`CertRecord`], [`encode_binary`]d.
+pub(crate) const CERTS: TableDefinition<u64, &[u8]> = TableDefinition::new("certs");
+
+/// (significant serial bytes, issuer) -> the record's [`CERTS`] sequence number.
 ///
 /// The serial in the key has its leading zero bytes stripped: X.509 compares serials as
 /// numbers, and a caller who parsed `8F01` from `openssl x509 -serial` must find the
 /// record whose DER content bytes are `00 8F 01`. The record itself keeps the exact bytes.
-/// JSON is the simplest self-describing encoding; a compact binary one can replace it
-/// behind this module without touching callers.
-pub(crate) const CERTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("certs");
+/// This table is where an insert checks serial uniqueness, where [`crate::CertIndex::get`]
+/// finds a record, and, because keys sort by serial first, where
+/// [`crate::CertIndex::find_serial`] finds every issuer's record with one serial.
+pub(crate) const CERTS_BY_SERIAL: TableDefinition<(&[u8], &str), u64> = TableDefinition::new("certs_by_serial");
 
-/// (significant serial bytes, issuer) -> (): answers "which issuers used this serial"
-/// without scanning every record.
-pub(crate) const CERTS_BY_SERIAL: TableDefinition<(&[u8], &str), ()> = TableDefinition::new("certs_by_serial");
-
-/// (issued_at, serial sort key, issuer) -> (): the list order, so a listing with a
-/// limit stops early instead of loading and sorting every record.
-pub(crate) const CERTS_BY_ISSUED: TableDefinition<(i64, &[u8], &str), ()> = TableDefinition::new("certs_by_issued");
+/// (issued_at, sequence number) -> (serial sort key, issuer): the list order, so a listing
+/// with a limit stops early instead of loading and sorting every record. Records issued in
+/// the same second are put in serial order by the reader (from the value, without loading
+/// them); keying by sequence number keeps the writes of a busy second appending.
+pub(crate) const CERTS_BY_ISSUED: TableDefinition<(i64, u64), (&[u8], &str)> = TableDefinition::new("certs_by_issued");
 
 /// issuer -> the next sequential serial to hand out.
 pub(crate) const SERIAL_COUNTERS: TableDefinition<&str, u128> = TableDefinition::new("serial_counters");
 
-/// request id -> JSON of the [`crate::queue::RequestRecord`]. Ids ascend with submission
-/// time, so key order is the "oldest first" order of listings.
+/// request id -> the [`crate::queue::RequestRecord`], [`encode_binary`]d. Ids ascend with
+/// submission time, so key order is the "oldest first" order of listings.
 pub(crate) const REQUESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("requests");
 
 /// (status name, request id) -> (): lists one status without reading the others. Kept in
@@ -46,11 +69,14 @@ pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("co
 /// the rows.
 pub(crate) const NEXT_REQUEST_ID: &str = "next_request_id";
 
-/// token hash (hex) -> JSON of the [`crate::tokens::TokenRecord`].
+/// token hash (hex) -> the [`crate::tokens::TokenRecord`], [`encode_binary`]d.
 pub(crate) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
 
 /// seq -> JSON of the [`crate::audit::AuditEntry`]. Append-only: nothing in the store ever
 /// rewrites or removes a row (only the hidden test helpers do, to prove it is noticed).
+/// JSON, unlike the other tables: an entry's free-form `details` need a self-describing
+/// encoding, and its hash is verified against what is read back. Appends are rare and off
+/// the issuance path, so the size does not matter.
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// [`AUDIT_HEAD_KEY`] -> (seq, hex hash) of the last appended entry. Appends chain from
@@ -61,13 +87,19 @@ pub(crate) const AUDIT_HEAD: TableDefinition<&str, (u64, &str)> = TableDefinitio
 /// The one key of [`AUDIT_HEAD`].
 pub(crate) const AUDIT_HEAD_KEY: &str = "head";
 
+/// First byte of every [`encode_binary`] value: the version of the encoding that follows,
+/// so one record layout can be read next to a newer one later. A JSON record of format 0
+/// starts with `{` and is refused by it.
+const RECORD_V1: u8 = 1;
+
 /// The serial without leading zero bytes: the canonical form used in every key.
 pub(crate) fn significant(serial: &[u8]) -> &[u8] {
     let first = serial.iter().position(|&b| b != 0).unwrap_or(serial.len());
     &serial[first..]
 }
 
-/// Rejects issuer names that would make the `issuer + 0x00 + serial` key ambiguous.
+/// Rejects issuer names containing NUL: keys are tuples and would cope, but the other
+/// backends and the demoCA export may not, so the store refuses them everywhere alike.
 pub(crate) fn check_issuer(issuer: &str) -> Result<(), StoreError> {
     if issuer.contains('\0') {
         return Err(StoreError::InvalidIssuer {
@@ -77,30 +109,9 @@ pub(crate) fn check_issuer(issuer: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The [`CERTS`] key of one certificate.
-pub(crate) fn cert_key(issuer: &str, serial: &[u8]) -> Result<Vec<u8>, StoreError> {
-    check_issuer(issuer)?;
-    let serial = significant(serial);
-    let mut key = Vec::with_capacity(issuer.len() + 1 + serial.len());
-    key.extend_from_slice(issuer.as_bytes());
-    key.push(0);
-    key.extend_from_slice(serial);
-    Ok(key)
-}
-
-/// The [`CERTS_BY_ISSUED`] key parts of a record (issuer is the third part).
-pub(crate) fn issued_key(rec: &CertRecord) -> (i64, Vec<u8>) {
-    (rec.issued_at, serial_sort_key(&rec.serial))
-}
-
-/// Undoes [`crate::index::serial_sort_key`]: the significant serial bytes.
-pub(crate) fn serial_from_sort_key(sort_key: &[u8]) -> &[u8] {
-    sort_key.get(2..).unwrap_or_default()
-}
-
-/// Encodes a record for [`CERTS`].
+/// Encodes a certificate record for [`CERTS`].
 pub(crate) fn encode(rec: &CertRecord) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(rec).map_err(|e| {
+    encode_binary(rec).map_err(|e| {
         StoreError::Corrupt(format!(
             "cannot encode issuer {:?} serial {}: {e}",
             rec.issuer,
@@ -111,25 +122,93 @@ pub(crate) fn encode(rec: &CertRecord) -> Result<Vec<u8>, StoreError> {
 
 /// Decodes a [`CERTS`] value; `issuer` and `serial` only name it in the error.
 pub(crate) fn decode(issuer: &str, serial: &[u8], value: &[u8]) -> Result<CertRecord, StoreError> {
-    serde_json::from_slice(value)
+    decode_binary(value)
         .map_err(|e| StoreError::Corrupt(format!("issuer {issuer:?} serial {}: {e}", serial_to_hex(serial))))
 }
 
-/// Encodes a request, token or audit entry as JSON; `what` names it in the error.
-pub(crate) fn encode_json<T: serde::Serialize>(what: &dyn std::fmt::Display, value: &T) -> Result<Vec<u8>, StoreError> {
+/// The compact encoding of records: [`RECORD_V1`], then postcard (varints, byte strings
+/// as length + bytes). A 700-byte certificate makes a record of about 850 bytes, where
+/// JSON (which writes bytes as arrays of decimal numbers) took about 2,500.
+pub(crate) fn encode_binary<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(1024);
+    out.push(RECORD_V1);
+    postcard::to_io(value, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Decodes what [`encode_binary`] wrote; refuses other versions and trailing bytes.
+pub(crate) fn decode_binary<T: DeserializeOwned>(value: &[u8]) -> Result<T, String> {
+    match value.split_first() {
+        Some((&RECORD_V1, body)) => {
+            let (decoded, rest) = postcard::take_from_bytes(body).map_err(|e| e.to_string())?;
+            if rest.is_empty() {
+                Ok(decoded)
+            } else {
+                Err(format!("{} unexpected bytes after the record", rest.len()))
+            }
+        }
+        Some((version, _)) => Err(format!(
+            "unknown record encoding {version:#04x} (this privca reads {RECORD_V1:#04x})"
+        )),
+        None => Err("empty record".to_owned()),
+    }
+}
+
+/// Encodes a request or token; `what` names it in the error.
+pub(crate) fn encode_value<T: Serialize>(what: &dyn std::fmt::Display, value: &T) -> Result<Vec<u8>, StoreError> {
+    encode_binary(value).map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
+}
+
+/// Decodes what [`encode_value`] stored; `what` names it in the error.
+pub(crate) fn decode_value<T: DeserializeOwned>(what: &dyn std::fmt::Display, value: &[u8]) -> Result<T, StoreError> {
+    decode_binary(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Encodes an audit entry as JSON; `what` names it in the error.
+pub(crate) fn encode_json<T: Serialize>(what: &dyn std::fmt::Display, value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
 }
 
 /// Decodes what [`encode_json`] stored; `what` names it in the error.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
-    what: &dyn std::fmt::Display,
-    value: &[u8],
-) -> Result<T, StoreError> {
+pub(crate) fn decode_json<T: DeserializeOwned>(what: &dyn std::fmt::Display, value: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
+/// Makes sure the file holds this build's storage [`FORMAT`]: a new (empty) database gets
+/// every table and the marker; a database of another format, or one without the marker
+/// but with tables (written before markers existed), is refused with a message saying so,
+/// and nothing is written. `path` only names the file in that message.
+pub(crate) fn check_format(txn: &WriteTransaction, path: &std::path::Path) -> Result<(), StoreError> {
+    let refuse = |found: &str| {
+        StoreError::Database(format!(
+            "{} holds privca index storage format {found}, but this privca reads format {FORMAT} only; \
+             it was written by another privca version and is not read, to avoid misreading it",
+            path.display()
+        ))
+    };
+    let stored = match txn.open_table(META) {
+        Ok(meta) => meta.get(FORMAT_KEY)?.map(|v| v.value()),
+        // A META of other key/value types is not ours either.
+        Err(::redb::TableError::TableTypeMismatch { .. }) => return Err(refuse("unknown (foreign meta table)")),
+        Err(e) => return Err(e.into()),
+    };
+    match stored {
+        Some(FORMAT) => Ok(()),
+        Some(other) => Err(refuse(&other.to_string())),
+        None => {
+            let mut others = txn.list_tables()?.filter(|t| t.name() != META.name());
+            if others.next().is_some() {
+                return Err(refuse("0 (no format marker)"));
+            }
+            create_all(txn)?;
+            txn.open_table(META)?.insert(FORMAT_KEY, FORMAT)?;
+            Ok(())
+        }
+    }
+}
+
 /// Creates every table, so read transactions never meet a missing one.
-pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), TableError> {
+fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CERTS)?;
     txn.open_table(CERTS_BY_SERIAL)?;
     txn.open_table(CERTS_BY_ISSUED)?;
@@ -141,4 +220,45 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), TableError> {
     txn.open_table(AUDIT)?;
     txn.open_table(AUDIT_HEAD)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_records_are_compact() {
+        let rec = CertRecord {
+            issuer: "default".to_owned(),
+            serial: vec![0x4F; 16],
+            der: vec![0x30; 706],
+            subject: "CN=host00001.bench.example,O=privca bench".to_owned(),
+            sans: vec!["DNS:host00001.bench.example".to_owned()],
+            profile: "WebServer".to_owned(),
+            not_before: 1_700_000_000,
+            not_after: 1_731_536_000,
+            issued_at: 1_700_000_000,
+            request_id: Some(7),
+            revocation: None,
+        };
+        let encoded = encode(&rec).unwrap();
+        assert!(encoded.len() < 850, "{} bytes", encoded.len());
+        assert_eq!(decode("default", &rec.serial, &encoded).unwrap(), rec);
+    }
+
+    #[test]
+    fn binary_roundtrip_and_version_check() {
+        let encoded = encode_binary(&("x".to_owned(), 7u64)).unwrap();
+        assert_eq!(encoded[0], RECORD_V1);
+        assert_eq!(decode_binary::<(String, u64)>(&encoded).unwrap(), ("x".to_owned(), 7));
+        let mut other = encoded.clone();
+        other[0] = 2;
+        assert!(decode_binary::<(String, u64)>(&other).unwrap_err().contains("0x02"));
+        let json = br#"{"issuer":"default"}"#;
+        assert!(decode_binary::<(String, u64)>(json).unwrap_err().contains("0x7b"));
+        let mut long = encoded;
+        long.push(0);
+        assert!(decode_binary::<(String, u64)>(&long).is_err());
+        assert!(decode_binary::<(String, u64)>(&[]).is_err());
+    }
 }

@@ -3,7 +3,7 @@
 
 use ::redb::{ReadableDatabase, ReadableTable};
 
-use super::tables::{decode_json, encode_json, TOKENS};
+use super::tables::{decode_value, encode_value, TOKENS};
 use super::writer::{try_job, Applied, Job, Tables};
 use super::RedbIndex;
 use crate::error::StoreError;
@@ -25,25 +25,25 @@ impl TokenStore for RedbIndex {
 /// Decodes a [`TOKENS`] value. The hash is not named in errors: it is as good as the secret
 /// for looking the token up, so it stays out of logs.
 fn decode_token(value: &[u8]) -> Result<TokenRecord, StoreError> {
-    decode_json(&"an enrollment token", value)
+    decode_value(&"an enrollment token", value)
 }
 
 /// Stores a new token unless its hash exists.
 pub(super) fn create(tables: &mut Tables<'_>, token: &TokenRecord) -> Applied<()> {
-    if tables.tokens.get(token.hash.as_str())?.is_some() {
+    if tables.tokens()?.get(token.hash.as_str())?.is_some() {
         return Ok(Err(StoreError::Conflict(
             "an enrollment token with this secret already exists".to_owned(),
         )));
     }
-    let encoded = try_job!(encode_json(&"an enrollment token", token));
-    tables.tokens.insert(token.hash.as_str(), encoded.as_slice())?;
+    let encoded = try_job!(encode_value(&"an enrollment token", token));
+    tables.tokens()?.insert(token.hash.as_str(), encoded.as_slice())?;
     Ok(Ok(()))
 }
 
 /// Checks that the token exists and is unused, and returns it marked as used by request
 /// `request_id`, encoded. Writes nothing: the caller stores it once all its checks passed.
-pub(super) fn use_up(tables: &Tables<'_>, hash: &str, request_id: u64) -> Applied<(TokenRecord, Vec<u8>)> {
-    let mut token = match tables.tokens.get(hash)? {
+pub(super) fn use_up(tables: &mut Tables<'_>, hash: &str, request_id: u64) -> Applied<(TokenRecord, Vec<u8>)> {
+    let mut token = match tables.tokens()?.get(hash)? {
         Some(value) => try_job!(decode_token(value.value())),
         None => return Ok(Err(StoreError::TokenNotFound)),
     };
@@ -53,6 +53,6 @@ pub(super) fn use_up(tables: &Tables<'_>, hash: &str, request_id: u64) -> Applie
         ))));
     }
     token.used_by_request = Some(request_id);
-    let encoded = try_job!(encode_json(&"an enrollment token", &token));
+    let encoded = try_job!(encode_value(&"an enrollment token", &token));
     Ok(Ok((token, encoded)))
 }

@@ -13,16 +13,18 @@
 //! must write nothing, so the rest of its batch commits unaffected: every job checks and
 //! encodes everything first, and only then writes.
 
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use ::redb::{Database, Durability, ReadableTable, Table};
+use ::redb::{Database, Durability, Key, ReadableTable, Table, TableDefinition, Value, WriteTransaction};
 
-use super::tables::{decode, encode, issued_key, significant};
+use super::tables::{decode, encode, significant};
 use super::tables::{AUDIT, AUDIT_HEAD, COUNTERS, REQUESTS, REQUESTS_BY_STATUS, TOKENS};
 use super::tables::{CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL, SERIAL_COUNTERS};
 use super::{audit, queue, tokens};
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::error::StoreError;
+use crate::index::serial_sort_key;
 use crate::queue::{Approval, Denial, NewRequest, RequestRecord, RequestStatus};
 use crate::record::{serial_to_hex, CertRecord, Revocation};
 use crate::tokens::TokenRecord;
@@ -31,40 +33,110 @@ use crate::tokens::TokenRecord;
 /// the memory a transaction holds.
 const MAX_BATCH: usize = 256;
 
-/// One caller's answer channel plus the answer, once its job has been applied.
+/// Where the writer leaves one job's answer for its caller: a one-shot slot rather than a
+/// channel, because a job is answered exactly once and a channel costs an allocation of
+/// many slots per call.
+struct Slot<T> {
+    answer: Mutex<Option<Result<T, StoreError>>>,
+    ready: Condvar,
+}
+
+/// The caller's half of a job's answer: blocks in [`Reply::wait`] until the writer answers.
+pub(crate) struct Reply<T>(Arc<Slot<T>>);
+
+impl<T> Reply<T> {
+    /// Waits for the answer. A writer that dies with the job (panics) drops its
+    /// [`Pending`], which answers [`StoreError::Closed`], so this never waits forever.
+    pub(crate) fn wait(self) -> Result<T, StoreError> {
+        let mut answer = self.0.answer.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(answer) = answer.take() {
+                return answer;
+            }
+            answer = self.0.ready.wait(answer).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// The writer's half of a job's answer, plus the answer once the job has been applied.
 pub(crate) struct Pending<T> {
-    reply: Sender<Result<T, StoreError>>,
+    slot: Option<Arc<Slot<T>>>,
     result: Option<Result<T, StoreError>>,
 }
 
 impl<T> Pending<T> {
-    /// A job's answer slot, empty until the job is applied.
-    pub(crate) fn new(reply: Sender<Result<T, StoreError>>) -> Self {
-        Pending { reply, result: None }
+    /// A job's answer slot, empty until the job is applied, and the caller's handle to it.
+    pub(crate) fn new() -> (Self, Reply<T>) {
+        let slot = Arc::new(Slot {
+            answer: Mutex::new(None),
+            ready: Condvar::new(),
+        });
+        let pending = Pending {
+            slot: Some(Arc::clone(&slot)),
+            result: None,
+        };
+        (pending, Reply(slot))
     }
 
     /// Sends the answer once the batch's commit is known. A failed commit overrides the
     /// job's own result: nothing of the batch was written.
-    fn finish(self, commit: &Result<(), StoreError>) {
-        let answer = match (commit, self.result) {
+    fn finish(mut self, commit: &Result<(), StoreError>) {
+        let answer = match (commit, self.result.take()) {
             (Err(err), _) => Err(err.duplicate()),
             (Ok(()), Some(result)) => result,
             // Unreachable: a successful commit means every job was applied.
             (Ok(()), None) => Err(StoreError::Closed),
         };
-        // The caller may have gone away (its thread panicked); nobody is left to tell.
-        let _ = self.reply.send(answer);
+        self.send(answer);
+    }
+
+    fn send(&mut self, answer: Result<T, StoreError>) {
+        if let Some(slot) = self.slot.take() {
+            *slot.answer.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+            // The caller may have gone away (its thread panicked); then nobody is woken.
+            slot.ready.notify_one();
+        }
+    }
+}
+
+impl<T> Drop for Pending<T> {
+    /// A job dropped unanswered (the writer panicked, or the queue closed) fails its caller.
+    fn drop(&mut self) {
+        self.send(Err(StoreError::Closed));
+    }
+}
+
+/// A certificate record on its way in, encoded by the caller's thread so the single
+/// writer thread only looks up and inserts keys.
+pub(crate) struct NewCert {
+    issuer: String,
+    /// The exact serial bytes (the request's `issued` field keeps them as issued).
+    serial: Vec<u8>,
+    issued_at: i64,
+    request_id: Option<u64>,
+    /// [`super::tables::encode`] of the whole record.
+    value: Vec<u8>,
+}
+
+impl NewCert {
+    /// Checks and encodes `rec`; its other fields are not needed any more.
+    pub(crate) fn new(rec: CertRecord) -> Result<NewCert, StoreError> {
+        super::tables::check_issuer(&rec.issuer)?;
+        let value = encode(&rec)?;
+        Ok(NewCert {
+            issuer: rec.issuer,
+            serial: rec.serial,
+            issued_at: rec.issued_at,
+            request_id: rec.request_id,
+            value,
+        })
     }
 }
 
 /// A write request sent to the writer thread.
 pub(crate) enum Job {
-    /// [`crate::CertIndex::insert_issued`]; `key` is the precomputed [`super::tables::CERTS`] key.
-    Insert {
-        rec: CertRecord,
-        key: Vec<u8>,
-        done: Pending<()>,
-    },
+    /// [`crate::CertIndex::insert_issued`].
+    Insert { cert: NewCert, done: Pending<()> },
     /// [`crate::CertIndex::next_sequential_serial`].
     NextSerial {
         issuer: String,
@@ -75,7 +147,6 @@ pub(crate) enum Job {
     SetRevocation {
         issuer: String,
         serial: Vec<u8>,
-        key: Vec<u8>,
         revocation: Option<Revocation>,
         done: Pending<CertRecord>,
     },
@@ -106,20 +177,6 @@ pub(crate) enum Job {
     },
 }
 
-/// The tables a batch writes, opened once per transaction.
-pub(super) struct Tables<'txn> {
-    pub(super) certs: Table<'txn, &'static [u8], &'static [u8]>,
-    pub(super) by_serial: Table<'txn, (&'static [u8], &'static str), ()>,
-    pub(super) by_issued: Table<'txn, (i64, &'static [u8], &'static str), ()>,
-    pub(super) counters: Table<'txn, &'static str, u128>,
-    pub(super) requests: Table<'txn, u64, &'static [u8]>,
-    pub(super) requests_by_status: Table<'txn, (&'static str, u64), ()>,
-    pub(super) queue_counters: Table<'txn, &'static str, u64>,
-    pub(super) tokens: Table<'txn, &'static str, &'static [u8]>,
-    pub(super) audit: Table<'txn, u64, &'static [u8]>,
-    pub(super) audit_head: Table<'txn, &'static str, (u64, &'static str)>,
-}
-
 /// The outer error aborts the whole batch (redb failed mid-transaction and the
 /// transaction cannot be trusted); the inner one is this job's own answer.
 pub(super) type Applied<T> = Result<Result<T, StoreError>, StoreError>;
@@ -136,19 +193,115 @@ macro_rules! try_job {
 }
 pub(super) use try_job;
 
+/// The value type of [`CERTS_BY_ISSUED`]: (serial sort key, issuer).
+type IssuedValue = (&'static [u8], &'static str);
+
+/// The tables of one batch's transaction, each opened on first use: a commit writes back
+/// every table it opened, so a batch of issuances must not open (and rewrite the table
+/// directory entries of) the queue, token and audit tables it does not touch.
+pub(super) struct Tables<'txn> {
+    txn: &'txn WriteTransaction,
+    certs: Option<Table<'txn, u64, &'static [u8]>>,
+    by_serial: Option<Table<'txn, (&'static [u8], &'static str), u64>>,
+    by_issued: Option<Table<'txn, (i64, u64), IssuedValue>>,
+    counters: Option<Table<'txn, &'static str, u128>>,
+    requests: Option<Table<'txn, u64, &'static [u8]>>,
+    requests_by_status: Option<Table<'txn, (&'static str, u64), ()>>,
+    queue_counters: Option<Table<'txn, &'static str, u64>>,
+    tokens: Option<Table<'txn, &'static str, &'static [u8]>>,
+    audit: Option<Table<'txn, u64, &'static [u8]>>,
+    audit_head: Option<Table<'txn, &'static str, (u64, &'static str)>>,
+    /// The [`CERTS`] key the next insert of this transaction gets, once known.
+    next_seq: Option<u64>,
+}
+
+/// The table in `slot`, opening it in `txn` first if this transaction has not yet.
+fn open<'s, 'txn, K: Key + 'static, V: Value + 'static>(
+    slot: &'s mut Option<Table<'txn, K, V>>,
+    txn: &'txn WriteTransaction,
+    definition: TableDefinition<K, V>,
+) -> Result<&'s mut Table<'txn, K, V>, StoreError> {
+    if slot.is_none() {
+        *slot = Some(txn.open_table(definition)?);
+    }
+    Ok(slot.as_mut().expect("opened above"))
+}
+
+/// One accessor per table of [`Tables`], opening it on first use.
+macro_rules! table_accessors {
+    ($($name:ident: $definition:ident => $key:ty, $value:ty;)*) => {
+        impl<'txn> Tables<'txn> {
+            $(
+                pub(super) fn $name(&mut self) -> Result<&mut Table<'txn, $key, $value>, StoreError> {
+                    open(&mut self.$name, self.txn, $definition)
+                }
+            )*
+        }
+    };
+}
+
+table_accessors! {
+    certs: CERTS => u64, &'static [u8];
+    by_serial: CERTS_BY_SERIAL => (&'static [u8], &'static str), u64;
+    by_issued: CERTS_BY_ISSUED => (i64, u64), IssuedValue;
+    counters: SERIAL_COUNTERS => &'static str, u128;
+    requests: REQUESTS => u64, &'static [u8];
+    requests_by_status: REQUESTS_BY_STATUS => (&'static str, u64), ();
+    queue_counters: COUNTERS => &'static str, u64;
+    tokens: TOKENS => &'static str, &'static [u8];
+    audit: AUDIT => u64, &'static [u8];
+    audit_head: AUDIT_HEAD => &'static str, (u64, &'static str);
+}
+
+impl<'txn> Tables<'txn> {
+    /// No table opened yet.
+    fn new(txn: &'txn WriteTransaction) -> Self {
+        Tables {
+            txn,
+            certs: None,
+            by_serial: None,
+            by_issued: None,
+            counters: None,
+            requests: None,
+            requests_by_status: None,
+            queue_counters: None,
+            tokens: None,
+            audit: None,
+            audit_head: None,
+            next_seq: None,
+        }
+    }
+
+    /// The [`CERTS`] key for the next insert: one past the last stored key, read once per
+    /// transaction (so a failed commit leaves no gap to account for).
+    fn next_seq(&mut self) -> Applied<u64> {
+        if let Some(seq) = self.next_seq {
+            return Ok(Ok(seq));
+        }
+        let last = self.certs()?.last()?.map(|(key, _)| key.value());
+        let seq = match last {
+            None => 1,
+            Some(last) => try_job!(last
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt("the certificate sequence number is exhausted".to_owned()))),
+        };
+        self.next_seq = Some(seq);
+        Ok(Ok(seq))
+    }
+}
+
 impl Job {
     /// Applies this job inside the batch's transaction and keeps its answer.
     fn apply(&mut self, tables: &mut Tables<'_>) -> Result<(), StoreError> {
         match self {
-            Job::Insert { rec, key, done } => done.result = Some(insert(tables, rec, key)?),
+            Job::Insert { cert, done } => done.result = Some(insert(tables, cert)?),
             Job::NextSerial { issuer, start, done } => done.result = Some(next_serial(tables, issuer, *start)?),
             Job::SetRevocation {
                 issuer,
                 serial,
-                key,
                 revocation,
                 done,
-            } => done.result = Some(revoke(tables, issuer, serial, key, revocation)?),
+            } => done.result = Some(revoke(tables, issuer, serial, revocation)?),
             Job::Submit { req, token_hash, done } => {
                 done.result = Some(queue::submit(tables, req, token_hash.as_deref())?);
             }
@@ -175,11 +328,13 @@ impl Job {
 
 /// The writer thread's body: runs until every sender is dropped (the index was dropped).
 pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         // Take what is already queued, without waiting for more: waiting would add
         // latency when the load is light, and under load the queue fills by itself
-        // while the previous commit runs.
-        let mut batch = vec![first];
+        // while the previous commit runs. (A short wait of 100-300 us after a bigger batch, for
+        // its callers to come back, was measured and gave no clear gain.)
+        batch.push(first);
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
@@ -187,7 +342,7 @@ pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
             }
         }
         let commit = apply_and_commit(db, &mut batch);
-        for job in batch {
+        for job in batch.drain(..) {
             job.finish(&commit);
         }
     }
@@ -202,18 +357,7 @@ fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> 
     txn.set_durability(Durability::Immediate)?;
     txn.set_two_phase_commit(true);
     {
-        let mut tables = Tables {
-            certs: txn.open_table(CERTS)?,
-            by_serial: txn.open_table(CERTS_BY_SERIAL)?,
-            by_issued: txn.open_table(CERTS_BY_ISSUED)?,
-            counters: txn.open_table(SERIAL_COUNTERS)?,
-            requests: txn.open_table(REQUESTS)?,
-            requests_by_status: txn.open_table(REQUESTS_BY_STATUS)?,
-            queue_counters: txn.open_table(COUNTERS)?,
-            tokens: txn.open_table(TOKENS)?,
-            audit: txn.open_table(AUDIT)?,
-            audit_head: txn.open_table(AUDIT_HEAD)?,
-        };
+        let mut tables = Tables::new(&txn);
         for job in batch.iter_mut() {
             job.apply(&mut tables)?;
         }
@@ -222,47 +366,50 @@ fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Inserts one record unless its key exists. Earlier jobs of the same batch are already
-/// in the transaction, so duplicates inside a batch are caught by the same check.
+/// Inserts one record unless its (issuer, serial) exists. Earlier jobs of the same batch
+/// are already in the transaction, so duplicates inside a batch are caught by the same check.
 ///
-/// With `rec.request_id` set, the request must exist and be pending; it is marked issued
+/// With `cert.request_id` set, the request must exist and be pending; it is marked issued
 /// with this certificate in the same transaction, or neither is written.
-fn insert(tables: &mut Tables<'_>, rec: &CertRecord, key: &[u8]) -> Applied<()> {
-    if tables.certs.get(key)?.is_some() {
+fn insert(tables: &mut Tables<'_>, cert: &NewCert) -> Applied<()> {
+    let issuer = cert.issuer.as_str();
+    let serial = significant(&cert.serial);
+    if tables.by_serial()?.get((serial, issuer))?.is_some() {
         return Ok(Err(StoreError::DuplicateSerial {
-            issuer: rec.issuer.clone(),
-            serial_hex: rec.serial_hex(),
+            issuer: cert.issuer.clone(),
+            serial_hex: serial_to_hex(&cert.serial),
         }));
     }
-    let value = try_job!(encode(rec));
-    let request = match rec.request_id {
+    let request = match cert.request_id {
         None => None,
         Some(id) => {
             let mut request = try_job!(queue::load(tables, id)?);
             try_job!(request.require_pending());
             request.status = RequestStatus::Issued;
-            request.issued = Some((rec.issuer.clone(), rec.serial.clone()));
+            request.issued = Some((cert.issuer.clone(), cert.serial.clone()));
             let encoded = try_job!(queue::encode_request(&request));
             Some((request, encoded))
         }
     };
+    let seq = try_job!(tables.next_seq()?);
+    // Every check passed: from here on only writes.
     if let Some((request, encoded)) = request {
         queue::store(tables, &request, &encoded, Some(RequestStatus::Pending))?;
     }
-    let (issued_at, sort_key) = issued_key(rec);
-    tables.certs.insert(key, value.as_slice())?;
+    tables.certs()?.insert(seq, cert.value.as_slice())?;
+    tables.by_serial()?.insert((serial, issuer), seq)?;
+    let sort_key = serial_sort_key(&cert.serial);
     tables
-        .by_serial
-        .insert((significant(&rec.serial), rec.issuer.as_str()), ())?;
-    tables
-        .by_issued
-        .insert((issued_at, sort_key.as_slice(), rec.issuer.as_str()), ())?;
+        .by_issued()?
+        .insert((cert.issued_at, seq), (sort_key.as_slice(), issuer))?;
+    tables.next_seq = Some(seq + 1);
     Ok(Ok(()))
 }
 
 /// Hands out the stored next value (or `start`) and stores its successor.
 fn next_serial(tables: &mut Tables<'_>, issuer: &str, start: u128) -> Applied<u128> {
-    let current = tables.counters.get(issuer)?.map_or(start, |v| v.value());
+    let counters = tables.counters()?;
+    let current = counters.get(issuer)?.map_or(start, |v| v.value());
     // u128::MAX itself is never handed out: there would be no successor to store, and
     // storing the same value again would hand it out twice.
     let Some(next) = current.checked_add(1) else {
@@ -270,7 +417,7 @@ fn next_serial(tables: &mut Tables<'_>, issuer: &str, start: u128) -> Applied<u1
             issuer: issuer.to_owned(),
         }));
     };
-    tables.counters.insert(issuer, next)?;
+    counters.insert(issuer, next)?;
     Ok(Ok(current))
 }
 
@@ -280,21 +427,28 @@ fn revoke(
     tables: &mut Tables<'_>,
     issuer: &str,
     serial: &[u8],
-    key: &[u8],
     revocation: &Option<Revocation>,
 ) -> Applied<CertRecord> {
-    let decoded = match tables.certs.get(key)? {
-        None => {
-            return Ok(Err(StoreError::NotFound {
-                issuer: issuer.to_owned(),
-                serial_hex: serial_to_hex(serial),
-            }))
-        }
+    let found = tables
+        .by_serial()?
+        .get((significant(serial), issuer))?
+        .map(|v| v.value());
+    let Some(seq) = found else {
+        return Ok(Err(StoreError::NotFound {
+            issuer: issuer.to_owned(),
+            serial_hex: serial_to_hex(serial),
+        }));
+    };
+    let certs = tables.certs()?;
+    let decoded = match certs.get(seq)? {
+        None => Err(StoreError::Corrupt(format!(
+            "the serial index names a missing record of {issuer:?}"
+        ))),
         Some(value) => decode(issuer, serial, value.value()),
     };
     let mut rec = try_job!(decoded);
     rec.revocation.clone_from(revocation);
     let value = try_job!(encode(&rec));
-    tables.certs.insert(key, value.as_slice())?;
+    certs.insert(seq, value.as_slice())?;
     Ok(Ok(rec))
 }
