@@ -40,10 +40,32 @@ pub enum Command {
     /// Index maintenance.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// CRLs signed offline (the root's CRL; the daemon publishes the intermediates' own).
+    #[command(subcommand)]
+    Crl(CrlCommand),
     #[command(flatten)]
     Pki(crate::pki::PkiCommand),
     #[command(flatten)]
     Client(crate::client::ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrlCommand {
+    /// Sign the root's CRL with the root key into HOME/issuers/NAME/root.crl, which the daemon
+    /// serves at /crl/NAME-root.crl.
+    Root(CrlRootArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CrlRootArgs {
+    #[command(flatten)]
+    pub home: HomeArgs,
+    /// Issuer whose root signs.
+    #[arg(long, default_value = "default")]
+    pub issuer: String,
+    /// Days until nextUpdate.
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
 }
 
 #[derive(Debug, Args)]

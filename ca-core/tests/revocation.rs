@@ -755,3 +755,95 @@ fn million_entry_crl_within_budget() {
         N.to_string()
     );
 }
+
+/// The relying-party side (`ca-cli verify --crl/--ocsp`): the toolbox judges CRLs and OCSP
+/// responses, and says "undetermined" (never "good") when the source is stale, foreign or
+/// unsigned by the right key.
+#[test]
+fn relying_party_checks_judge_crls_and_responses() {
+    use ca_core::toolbox::revocation_check::{check_crl, check_ocsp_response, ocsp_request, RevocationStatus};
+    let pki = Pki::new(KeyType::EcdsaP256);
+    let leaf =
+        |i: usize| pem::certificates(&std::fs::read(pki.path(&format!("leaf{i}.pem"))).unwrap()).unwrap()[0].clone();
+    let int = pki.int.cert_der().to_vec();
+    let t = now() - Duration::minutes(5);
+    let entries = vec![CrlEntry {
+        serial: pki.leaves[0].clone(),
+        revoked_at: t,
+        reason: Reason::KeyCompromise,
+        invalidity: None,
+    }];
+    let crl = build_crl(&pki.int, &params(1, None, &[], &[]), &entries).unwrap();
+    let at = now().unix_timestamp();
+    assert_eq!(
+        check_crl(&leaf(1), &int, &crl, at).unwrap(),
+        RevocationStatus::Revoked {
+            at: t.unix_timestamp(),
+            reason: "keyCompromise".into()
+        }
+    );
+    assert_eq!(check_crl(&leaf(2), &int, &crl, at).unwrap(), RevocationStatus::Good);
+    // PEM works too.
+    let crl_pem = pem::encode("X509 CRL", &crl);
+    assert_eq!(
+        check_crl(&leaf(2), &int, crl_pem.as_bytes(), at).unwrap(),
+        RevocationStatus::Good
+    );
+    // Past nextUpdate, or checked against the wrong issuer: no decision.
+    let late = (now() + Duration::days(8)).unix_timestamp();
+    assert!(
+        matches!(check_crl(&leaf(2), &int, &crl, late).unwrap(), RevocationStatus::Undetermined { why } if why.contains("expired"))
+    );
+    let foreign = build_crl(&pki.root, &params(1, None, &[], &[]), &[]).unwrap();
+    assert!(matches!(
+        check_crl(&leaf(2), &int, &foreign, at).unwrap(),
+        RevocationStatus::Undetermined { .. }
+    ));
+
+    // OCSP: the request names the leaf as the responder expects; the answer is judged.
+    let req = parse_request(&ocsp_request(&leaf(1), &int).unwrap()).unwrap();
+    assert_eq!(req.cert_ids[0].serial, pki.leaves[0]);
+    assert!(IssuerHashes::of(&pki.int).unwrap().matches(&req.cert_ids[0]));
+    let answer = SingleStatus {
+        cert_id: &req.cert_ids[0],
+        status: CertStatus::Revoked {
+            at: t,
+            reason: Reason::Superseded,
+        },
+        this_update: now(),
+        next_update: now() + Duration::days(1),
+    };
+    let resp = build_response(&Responder::issuer(&pki.int), now(), &[answer], None).unwrap();
+    assert_eq!(
+        check_ocsp_response(&resp, &leaf(1), &int, at).unwrap(),
+        RevocationStatus::Revoked {
+            at: t.unix_timestamp(),
+            reason: "superseded".into()
+        }
+    );
+    // The same response says nothing about another certificate; a response signed by a key
+    // the issuer never certified is not believed; an error response decides nothing.
+    assert!(matches!(
+        check_ocsp_response(&resp, &leaf(2), &int, at).unwrap(),
+        RevocationStatus::Undetermined { .. }
+    ));
+    let stranger = key(KeyType::EcdsaP256);
+    let forged = build_response(
+        &Responder {
+            signer: &stranger,
+            cert_der: None,
+        },
+        now(),
+        &[answer_good(&req.cert_ids[0])],
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        check_ocsp_response(&forged, &leaf(1), &int, at).unwrap(),
+        RevocationStatus::Undetermined { why } if why.contains("signature")
+    ));
+    assert!(matches!(
+        check_ocsp_response(&error_response(ErrorStatus::TryLater), &leaf(1), &int, at).unwrap(),
+        RevocationStatus::Undetermined { .. }
+    ));
+}

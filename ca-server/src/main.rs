@@ -5,6 +5,7 @@ mod args;
 mod devhome;
 mod http;
 mod metrics;
+mod revocation;
 mod serve;
 mod server_cert;
 mod tls;

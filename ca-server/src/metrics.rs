@@ -35,3 +35,13 @@ pub fn issuance(elapsed: Duration) {
 pub fn queue_length(n: usize) {
     metrics::gauge!("privca_pending_requests").set(n as f64);
 }
+
+/// Sets how many seconds remain until the served full CRL of `issuer` reaches nextUpdate.
+pub fn crl_seconds_left(issuer: &str, secs: i64) {
+    metrics::gauge!("privca_crl_seconds_to_next_update", "issuer" => issuer.to_string()).set(secs as f64);
+}
+
+/// Counts one OCSP answer by how it was produced (cache, signed, error).
+pub fn ocsp(outcome: &'static str) {
+    metrics::counter!("privca_ocsp_responses_total", "outcome" => outcome).increment(1);
+}

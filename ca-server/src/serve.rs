@@ -55,9 +55,9 @@ pub async fn run(args: Args) -> Result<()> {
     let names = server_cert::names(&https_local, &home.config.server.public_url);
     let identity =
         tokio::task::block_in_place(|| server_cert::ensure(&auth, &pass, &names, time::OffsetDateTime::now_utc()))?;
-    drop(pass);
     crate::metrics::handle();
     let app = Arc::new(App::new(auth, store)?);
+    crate::revocation::jobs::start(app.clone(), pass).await?;
     let roots: Vec<Vec<u8>> = app.cas.values().map(|c| c.root_der.clone()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(identity, &roots)?);
 

@@ -1,4 +1,5 @@
 //! Command handlers: each parses nothing itself, calls core/store, and prints the result.
+mod crl;
 mod index;
 mod init;
 mod issue;
@@ -6,7 +7,7 @@ mod list;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, IndexCommand, IssuerCommand};
+use crate::cli::{Cli, Command, CrlCommand, IndexCommand, IssuerCommand};
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(a) => list::show(a),
         Command::Profiles(a) => list::profiles(a),
         Command::Index(IndexCommand::Export(a)) => index::export(a),
+        Command::Crl(CrlCommand::Root(a)) => crl::root(a),
         Command::Pki(c) => crate::pki::run(c),
         Command::Client(c) => crate::client::run(c),
     }

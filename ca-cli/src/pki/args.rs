@@ -159,6 +159,33 @@ pub struct VerifyArgs {
     pub at: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// The bundle of intermediates, as a flag (same as the BUNDLE argument).
+    #[arg(long)]
+    pub chain: Option<PathBuf>,
+    /// Check revocation against this CRL file (DER or PEM) of the leaf's issuer.
+    #[arg(long)]
+    pub crl: Option<PathBuf>,
+    /// Check revocation against the CRL fetched from this URL.
+    #[arg(long)]
+    pub crl_url: Option<String>,
+    /// Ask the OCSP responder named in the leaf's AIA extension.
+    #[arg(long)]
+    pub ocsp: bool,
+    /// Ask this OCSP responder instead of the AIA's (implies --ocsp).
+    #[arg(long)]
+    pub ocsp_url: Option<String>,
+    /// What an undecided revocation check (stale CRL, unreachable responder) means (guide 002).
+    #[arg(long, value_enum, default_value = "treat-as-revoked")]
+    pub fallback: FallbackArg,
+}
+
+/// Guide 002's choice when revocation status cannot be established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FallbackArg {
+    /// Fail closed: refuse the certificate.
+    TreatAsRevoked,
+    /// Fail open: accept it, with a warning.
+    TreatAsNotRevoked,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     let mut leaf_file = certs_of(&a.cert)?;
     let leaf = leaf_file.remove(0);
     let mut untrusted = leaf_file;
-    if let Some(b) = &a.bundle {
+    for b in a.bundle.iter().chain(a.chain.iter()) {
         untrusted.extend(certs_of(b)?);
     }
     let anchors = match &a.ca {
@@ -51,7 +51,14 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
             None => crate::util::now().unix_timestamp(),
         },
     };
-    let report = verify::verify(&leaf, &untrusted, &anchors, &opts)?;
+    let mut report = verify::verify(&leaf, &untrusted, &anchors, &opts)?;
+    if super::revocation::wanted(&a) {
+        let candidates: Vec<Vec<u8>> = untrusted.iter().chain(anchors.iter()).cloned().collect();
+        let findings = super::revocation::check(&a, &leaf, &candidates, opts.at)?;
+        let (problems, notes) = super::revocation::judge(&findings, a.fallback);
+        report.problems.extend(problems);
+        report.notes.extend(notes);
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -45,9 +45,9 @@ pub fn write_public(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The password to decrypt an existing key: the file as is (no length rule: keys made elsewhere
-/// may have short ones), else PRIVCA_PASSPHRASE, else a prompt.
-pub fn read_password(p: &PasswordArgs) -> Result<Zeroizing<Vec<u8>>> {
+/// The password to decrypt `target` (a key or .pfx): the file as is (no length rule: files made
+/// elsewhere may have short ones), else PRIVCA_PASSPHRASE, else a "Password for FILE: " prompt.
+pub fn read_password(p: &PasswordArgs, target: &Path) -> Result<Zeroizing<Vec<u8>>> {
     if let Some(f) = &p.password_file {
         let mut data = Zeroizing::new(read(f)?);
         while data.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
@@ -58,12 +58,23 @@ pub fn read_password(p: &PasswordArgs) -> Result<Zeroizing<Vec<u8>>> {
     if let Ok(v) = std::env::var(secret::ENV) {
         return Ok(Zeroizing::new(v.into_bytes()));
     }
-    Ok(secret::resolve(None, None, false)?)
+    Ok(secret::prompt(&format!("Password for {}: ", target.display()))?)
 }
 
-/// The password for a key being encrypted (at least 8 characters; asked twice at a prompt).
-pub fn new_password(p: &PasswordArgs) -> Result<Zeroizing<Vec<u8>>> {
-    Ok(secret::resolve(p.password_file.as_deref(), None, true)?)
+/// The password for `target` being encrypted (at least 8 characters; asked twice at a prompt).
+pub fn new_password(p: &PasswordArgs, target: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    if p.password_file.is_some() || std::env::var_os(secret::ENV).is_some() {
+        return Ok(secret::resolve(p.password_file.as_deref(), None, true)?);
+    }
+    let first = secret::prompt(&format!("Password for {}: ", target.display()))?;
+    if first.len() < 8 {
+        bail!("the password is shorter than 8 characters");
+    }
+    let again = secret::prompt(&format!("Repeat password for {}: ", target.display()))?;
+    if *first != *again {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
 }
 
 /// Loads a private key file of any supported form as unencrypted PKCS#8 DER, asking for the
@@ -72,7 +83,7 @@ pub fn load_pkcs8(path: &Path, p: &PasswordArgs) -> Result<Zeroizing<Vec<u8>>> {
     let data = read(path)?;
     let kf = keyfile::read_key(&data).with_context(|| format!("{} holds no usable private key", path.display()))?;
     let pass = if kf.is_encrypted() {
-        Some(read_password(p)?)
+        Some(read_password(p, path)?)
     } else {
         None
     };

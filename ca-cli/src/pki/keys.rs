@@ -28,7 +28,7 @@ pub fn keygen(a: KeygenArgs) -> Result<()> {
         bail!("{} already exists; refusing to overwrite a private key", path.display());
     }
     let pass = if a.encrypt {
-        Some(files::new_password(&a.password)?)
+        Some(files::new_password(&a.password, &path)?)
     } else {
         None
     };
@@ -77,7 +77,7 @@ pub fn lock(a: LockArgs) -> Result<()> {
     }
     let der = kf.pkcs8(None)?;
     KeyPair::from_pkcs8_der(&der).with_context(|| format!("{} holds an unusable key", a.key.display()))?;
-    let pass = files::new_password(&a.password)?;
+    let pass = files::new_password(&a.password, a.out.as_deref().unwrap_or(&a.key))?;
     let pem = keys::encrypt_pkcs8_pem(&der, &pass, &SystemRandom::new())?;
     match &a.out {
         Some(out) => files::write_key(out, pem.as_bytes())?,

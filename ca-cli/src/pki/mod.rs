@@ -9,6 +9,7 @@ mod keys;
 mod look;
 mod pkcs12;
 mod request;
+mod revocation;
 mod sign;
 
 use anyhow::Result;

@@ -78,7 +78,7 @@ pub fn run(cmd: Pkcs12Command) -> Result<()> {
 /// Reads and decrypts a .pfx, naming the file in errors.
 pub fn open(path: &Path, password: &PasswordArgs) -> Result<Pkcs12> {
     let data = files::read(path)?;
-    let pass = files::read_password(password)?;
+    let pass = files::read_password(password, path)?;
     pkcs12::read(&data, &pass).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
@@ -140,7 +140,7 @@ fn create(a: CreateArgs) -> Result<()> {
     if a.out.exists() {
         bail!("{} already exists; refusing to overwrite", a.out.display());
     }
-    let pass = files::new_password(&a.password)?;
+    let pass = files::new_password(&a.password, &a.out)?;
     let params = CreateParams {
         key: &key,
         cert: &cert,

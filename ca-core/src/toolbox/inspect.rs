@@ -193,7 +193,7 @@ pub fn der_label(der: &[u8]) -> Option<&'static str> {
     if pkcs8::PrivateKeyInfo::try_from(der).is_ok() {
         return Some("PRIVATE KEY");
     }
-    if pkcs8::EncryptedPrivateKeyInfo::try_from(der).is_ok() {
+    if pkcs8::EncryptedPrivateKeyInfo::try_from(der).is_ok() || super::pkcs12::pkcs8_scheme(der).is_some() {
         return Some("ENCRYPTED PRIVATE KEY");
     }
     if <pkcs1::RsaPrivateKey as der::Decode>::from_der(der).is_ok() {

@@ -1,5 +1,5 @@
 //! Reading private keys in every form the guides show: PKCS#8 (`PRIVATE KEY`), encrypted PKCS#8
-//! (`ENCRYPTED PRIVATE KEY`, PBES2 with AES or 3DES), PKCS#1 (`RSA PRIVATE KEY`), SEC1
+//! (`ENCRYPTED PRIVATE KEY`: PBES2 with AES or 3DES, PBES1, the PKCS#12 PBE schemes), PKCS#1 (`RSA PRIVATE KEY`), SEC1
 //! (`EC PRIVATE KEY`), the last two optionally with OpenSSL's legacy `Proc-Type: 4,ENCRYPTED`
 //! headers, in PEM or DER. Everything is normalised to unencrypted PKCS#8 DER, which
 //! [`crate::keys::KeyPair`] loads.
@@ -10,6 +10,7 @@ use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo};
 use zeroize::Zeroizing;
 
 use super::legacy::{self, Dek};
+use super::pkcs12::{self, Pkcs12Error};
 use super::ToolError;
 
 /// The unencrypted key encodings.
@@ -47,9 +48,10 @@ impl KeyFile {
         match &self.body {
             Body::Plain(f, _) => form_name(*f).to_string(),
             Body::EncryptedPkcs8(der) => {
-                let scheme = EncryptedPrivateKeyInfo::try_from(der.as_slice())
-                    .map(|e| scheme_name(&e.encryption_algorithm))
-                    .unwrap_or_else(|_| "unknown scheme".into());
+                let scheme = match pbes2_info(der) {
+                    Some(e) => scheme_name(&e.encryption_algorithm),
+                    None => pkcs12::pkcs8_scheme(der).unwrap_or_else(|| "unknown scheme".into()),
+                };
                 format!("PKCS#8, encrypted ({scheme})")
             }
             Body::Legacy(f, dek, _) => format!(
@@ -66,16 +68,20 @@ impl KeyFile {
             Body::Plain(form, der) => to_pkcs8(*form, der),
             Body::EncryptedPkcs8(der) => {
                 let pass = pass.ok_or(ToolError::NeedPassphrase)?;
-                let enc = EncryptedPrivateKeyInfo::try_from(der.as_slice())
-                    .map_err(|e| ToolError::Format(format!("encrypted PKCS#8 key is malformed: {e}")))?;
-                if enc.encryption_algorithm.pbes2().is_none() {
-                    return Err(ToolError::Unsupported(format!(
-                        "PBES1 ({}) encrypted keys; re-export with PBES2 (openssl pkcs8 -topk8 -v2 aes-256-cbc)",
-                        scheme_name(&enc.encryption_algorithm)
-                    )));
+                match pbes2_info(der) {
+                    Some(enc) => {
+                        let doc = enc.decrypt(pass).map_err(|_| ToolError::Decrypt)?;
+                        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+                    }
+                    // PBES1 and the PKCS#12 schemes (`openssl pkcs8 -topk8 -v1 ALG`), and PBES2
+                    // shapes pkcs5 refuses: the .pfx reader decrypts all of them.
+                    None => pkcs12::decrypt_pkcs8(der, pass).map_err(|e| match e {
+                        Pkcs12Error::WrongPassword => ToolError::Decrypt,
+                        Pkcs12Error::Unsupported(m) => ToolError::Unsupported(format!("encrypted PKCS#8 key: {m}")),
+                        Pkcs12Error::Password(m) => ToolError::Format(format!("the password cannot be used: {m}")),
+                        other => ToolError::Format(format!("encrypted PKCS#8 key is malformed: {other}")),
+                    }),
                 }
-                let doc = enc.decrypt(pass).map_err(|_| ToolError::Decrypt)?;
-                Ok(Zeroizing::new(doc.as_bytes().to_vec()))
             }
             Body::Legacy(form, dek, data) => {
                 let pass = pass.ok_or(ToolError::NeedPassphrase)?;
@@ -84,6 +90,13 @@ impl KeyFile {
             }
         }
     }
+}
+
+/// The EncryptedPrivateKeyInfo when pkcs5 parses it as PBES2 (the path keys we write take).
+fn pbes2_info(der: &[u8]) -> Option<EncryptedPrivateKeyInfo<'_>> {
+    EncryptedPrivateKeyInfo::try_from(der)
+        .ok()
+        .filter(|e| e.encryption_algorithm.pbes2().is_some())
 }
 
 fn form_name(f: KeyForm) -> &'static str {
@@ -120,7 +133,7 @@ pub fn read_key(data: &[u8]) -> Result<KeyFile, ToolError> {
     let der = data.to_vec();
     let body = if PrivateKeyInfo::try_from(data).is_ok() {
         Body::Plain(KeyForm::Pkcs8, Zeroizing::new(der))
-    } else if EncryptedPrivateKeyInfo::try_from(data).is_ok() {
+    } else if EncryptedPrivateKeyInfo::try_from(data).is_ok() || pkcs12::pkcs8_scheme(data).is_some() {
         Body::EncryptedPkcs8(der)
     } else if pkcs1::RsaPrivateKey::from_der(data).is_ok() {
         Body::Plain(KeyForm::Pkcs1, Zeroizing::new(der))

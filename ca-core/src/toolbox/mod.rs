@@ -11,6 +11,7 @@ pub mod keyfile;
 pub mod legacy;
 pub mod names;
 pub mod pkcs12;
+pub mod revocation_check;
 pub mod ssh;
 pub mod verify;
 

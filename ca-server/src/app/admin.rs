@@ -189,6 +189,7 @@ impl App {
                 invalidity_date: None,
             }),
         )?;
+        self.revocation.mark_changed(&updated.issuer, &updated.serial);
         self.audit(
             actor,
             "cert.revoke",
@@ -223,6 +224,7 @@ impl App {
             }
         }
         let updated = self.store.set_revocation(&target.issuer, &target.serial, None)?;
+        self.revocation.mark_changed(&updated.issuer, &updated.serial);
         self.audit(
             actor,
             "cert.unrevoke",

@@ -33,6 +33,8 @@ pub struct App {
     pub store: Arc<RedbIndex>,
     pub cas: BTreeMap<String, CaFiles>,
     pub started: Instant,
+    /// CRLs, root CRLs and the OCSP responder state.
+    pub revocation: crate::revocation::RevocationState,
 }
 
 impl App {
@@ -49,11 +51,13 @@ impl App {
                 },
             );
         }
+        let revocation = crate::revocation::RevocationState::new(&cas)?;
         Ok(App {
             auth,
             store,
             cas,
             started: Instant::now(),
+            revocation,
         })
     }
 

@@ -40,12 +40,21 @@ async fn ca_file(
     })
 }
 
+/// 200 when everything served is fresh; 503 naming each CRL near (or past) its nextUpdate.
 async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
-    Json(serde_json::json!({
-        "status": "ok",
+    let problems = app.crl_health(crate::app::now());
+    let status = if problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Json(serde_json::json!({
+        "status": if problems.is_empty() { "ok" } else { "unhealthy" },
+        "problems": problems,
         "issuers": app.cas.keys().collect::<Vec<_>>(),
         "uptime_seconds": app.started.elapsed().as_secs(),
-    }))
+    }));
+    (status, body)
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
@@ -54,6 +63,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
     })
     .await?;
     crate::metrics::queue_length(pending.len());
+    app.crl_health(crate::app::now());
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::handle().render(),

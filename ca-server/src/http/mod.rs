@@ -1,8 +1,10 @@
 //! HTTP surfaces, one router per concern; `error.rs` is the only place errors become statuses.
 pub mod admin;
 pub mod ca;
+pub mod crl;
 pub mod enroll;
 pub mod error;
+pub mod ocsp;
 
 use std::sync::Arc;
 
@@ -19,14 +21,20 @@ pub const MAX_BODY: usize = 64 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct PeerCert(pub Option<Arc<Vec<u8>>>);
 
-/// What relying parties fetch without TLS: CA certificates and health.
+/// What relying parties fetch without TLS: CA certificates, CRLs, OCSP and health.
 pub fn public_router(app: Arc<App>) -> Router {
-    ca::router().with_state(app).layer(DefaultBodyLimit::max(MAX_BODY))
+    ca::router()
+        .merge(crl::router())
+        .merge(ocsp::router())
+        .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
 /// Everything served over HTTPS.
 pub fn https_router(app: Arc<App>) -> Router {
     ca::router()
+        .merge(crl::router())
+        .merge(ocsp::router())
         .merge(enroll::router())
         .merge(admin::router())
         .with_state(app)

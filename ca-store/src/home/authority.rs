@@ -120,6 +120,11 @@ impl Authority {
         &self.index
     }
 
+    /// The unlocked intermediate of issuer `name` (CRL and OCSP signing), if in scope.
+    pub fn intermediate(&self, name: &str) -> Option<&IssuingCa> {
+        self.intermediates.get(name)
+    }
+
     /// The CA that signs for `profile`, or an error saying how to get it.
     pub fn signer_for(&self, profile: &Profile) -> Result<&IssuingCa, HomeError> {
         self.home.issuer_config(&profile.issuer).map_err(|e| match e {

@@ -73,6 +73,32 @@ pub struct IssuerConfig {
     pub root_crl_urls: Vec<String>,
     /// Where the root certificate is published, written into the intermediate's AIA.
     pub root_ca_issuers_urls: Vec<String>,
+    /// Validity of a full CRL in hours (thisUpdate to nextUpdate); default 168 (7 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crl_validity_hours: Option<u64>,
+    /// How often the daemon issues a new full CRL (and rebases deltas) in hours; default 24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crl_refresh_hours: Option<u64>,
+    /// Validity of a delta CRL in hours; default 24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_crl_validity_hours: Option<u64>,
+    /// `/health` turns unhealthy when a served CRL is this close to its nextUpdate, in hours;
+    /// default 48.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crl_warning_hours: Option<u64>,
+}
+
+/// How long an issuer's CRLs hold and when they are renewed (see [`IssuerConfig::crl_timing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CrlTiming {
+    /// Full CRL thisUpdate to nextUpdate.
+    pub full_validity_hours: u64,
+    /// Interval between scheduled full CRLs.
+    pub refresh_hours: u64,
+    /// Delta CRL thisUpdate to nextUpdate.
+    pub delta_validity_hours: u64,
+    /// Health warning window before nextUpdate.
+    pub warning_hours: u64,
 }
 
 fn default_serial_start() -> String {
@@ -96,6 +122,23 @@ impl IssuerConfig {
             ca_issuers_urls: vec![format!("{base}/ca/{name}/intermediate.der")],
             root_crl_urls: vec![format!("{base}/crl/{name}-root.crl")],
             root_ca_issuers_urls: vec![format!("{base}/ca/{name}/root.der")],
+            crl_validity_hours: None,
+            crl_refresh_hours: None,
+            delta_crl_validity_hours: None,
+            crl_warning_hours: None,
+        }
+    }
+
+    /// CRL timing with the defaults filled in.
+    /// The refresh interval and warning window are clamped to half the full CRL's validity, so
+    /// a short validity cannot leave a CRL to lapse or keep the daemon permanently unhealthy.
+    pub fn crl_timing(&self) -> CrlTiming {
+        let full = self.crl_validity_hours.unwrap_or(168).max(2);
+        CrlTiming {
+            full_validity_hours: full,
+            refresh_hours: self.crl_refresh_hours.unwrap_or(24).clamp(1, full / 2),
+            delta_validity_hours: self.delta_crl_validity_hours.unwrap_or(24).max(1),
+            warning_hours: self.crl_warning_hours.unwrap_or(48).min(full / 2),
         }
     }
 
@@ -166,6 +209,12 @@ ca_issuers_urls = [{cai}]
 # Written into the intermediate: where the root's CRL and certificate are published.
 root_crl_urls = [{rcrl}]
 root_ca_issuers_urls = [{rcai}]
+# CRL timing in hours (the daemon's defaults shown): full CRL validity, how often a new base
+# full CRL is issued, delta CRL validity, and how close to nextUpdate /health turns unhealthy.
+# crl_validity_hours = 168
+# crl_refresh_hours = 24
+# delta_crl_validity_hours = 24
+# crl_warning_hours = 48
 "#,
         key_type = c.key_type,
         root_cert = c.root_cert,
@@ -184,4 +233,29 @@ root_ca_issuers_urls = [{rcai}]
         rcrl = list(&c.root_crl_urls),
         rcai = list(&c.root_ca_issuers_urls),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crl_timing_defaults_and_clamps() {
+        let mut c = IssuerConfig::new("default", KeyType::EcdsaP256, "http://127.0.0.1:8080");
+        assert_eq!(
+            c.crl_timing(),
+            CrlTiming {
+                full_validity_hours: 168,
+                refresh_hours: 24,
+                delta_validity_hours: 24,
+                warning_hours: 48,
+            }
+        );
+        c.crl_validity_hours = Some(24);
+        let t = c.crl_timing();
+        assert_eq!((t.refresh_hours, t.warning_hours), (12, 12));
+        // Old ca.toml files without the new keys still load; the rendered section documents them.
+        let text = render_issuer("default", &IssuerConfig::new("default", KeyType::EcdsaP256, "http://x"));
+        assert!(text.contains("# crl_validity_hours = 168"));
+    }
 }

@@ -44,6 +44,20 @@ pub fn resolve(
     check(Zeroizing::new(first.as_bytes().to_vec()), "prompt")
 }
 
+/// Asks once on the terminal, showing `label` (the pki verbs say which file the password is
+/// for: "Password for site.key: "). No length rule: the password may open a file made elsewhere.
+/// Unlike [`resolve`] it reads no file and no environment: callers do that first.
+pub fn prompt(label: &str) -> Result<Zeroizing<Vec<u8>>, HomeError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(HomeError::Passphrase(format!(
+            "no password: give --password-file, set {ENV}, or run on a terminal to be prompted"
+        )));
+    }
+    rpassword::prompt_password(label)
+        .map(|p| Zeroizing::new(p.into_bytes()))
+        .map_err(|e| HomeError::Passphrase(e.to_string()))
+}
+
 fn from_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, HomeError> {
     let mut data = Zeroizing::new(files::read(path)?);
     while data.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {

@@ -11,6 +11,7 @@ mod ber;
 mod describe;
 mod error;
 mod pbe;
+mod pbes1;
 mod read;
 mod split;
 mod write;
@@ -81,4 +82,25 @@ impl Pkcs12 {
             _ => None,
         })
     }
+}
+
+/// Decrypts a PKCS#8 EncryptedPrivateKeyInfo (DER) with any scheme a .pfx key bag may use:
+/// PBES2, the PKCS#12 `pbeWithSHAAnd...` schemes and PBES1 (`openssl pkcs8 -topk8 -v1 ALG`).
+/// `unlock` uses this for everything pkcs5 does not decrypt itself.
+pub fn decrypt_pkcs8(epki: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    let tlv = ber::Tlv::parse(epki, "encrypted private key")?;
+    let pass = pbe::Password::new(password)?;
+    read::decrypt_epki(&tlv, &pass).map(|(der, _)| der)
+}
+
+/// The encryption scheme of a PKCS#8 EncryptedPrivateKeyInfo in words, or None when `der` does
+/// not have that shape (`SEQUENCE { AlgorithmIdentifier, OCTET STRING }`).
+pub fn pkcs8_scheme(der: &[u8]) -> Option<String> {
+    let tlv = ber::Tlv::parse(der, "key").ok()?;
+    let parts = tlv.children("key").ok()?;
+    let [alg, data] = parts.as_slice() else {
+        return None;
+    };
+    let alg_oid = alg.children("algorithm").ok()?.first()?.oid("algorithm").ok();
+    (alg_oid.is_some() && data.is(ber::OCTET_STRING)).then(|| pbe::scheme_name(alg))
 }

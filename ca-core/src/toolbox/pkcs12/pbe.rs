@@ -1,6 +1,6 @@
 //! Password-based encryption and the MAC of PKCS#12 (RFC 7292 Appendix B and C): the old
-//! `pbeWithSHAAnd...` schemes with the PKCS#12 key derivation, PBES2 through pkcs5, and the
-//! HMAC over the authenticated safe. Ciphers and KDFs come from RustCrypto and aws-lc-rs.
+//! `pbeWithSHAAnd...` schemes with the PKCS#12 key derivation, PBES1 (pbes1.rs), PBES2 through
+//! pkcs5, and the HMAC over the authenticated safe. Ciphers and KDFs come from RustCrypto and aws-lc-rs.
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SecureRandom;
 use cbc::cipher::block_padding::Pkcs7;
@@ -14,6 +14,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use super::ber::{self, Tlv};
+use super::pbes1;
 use super::Pkcs12Error;
 
 /// pbeWithSHAAnd3-KeyTripleDES-CBC: what old Windows reads and writes.
@@ -161,6 +162,9 @@ pub fn scheme_name(alg: &Tlv<'_>) -> String {
         .children("algorithm")
         .ok()
         .and_then(|c| c.first().and_then(|o| o.oid("algorithm").ok()));
+    if let Some(s) = oid.and_then(pbes1::Scheme::from_oid) {
+        return s.name().into();
+    }
     match oid {
         Some(PBE_SHA1_3DES) => "pbeWithSHA1And3-KeyTripleDES-CBC".into(),
         Some(PBE_SHA1_2DES) => "pbeWithSHA1And2-KeyTripleDES-CBC".into(),
@@ -219,6 +223,10 @@ pub fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: &Password) -> Result<Zeroizing<
             .map(Zeroizing::new)
             .map_err(|_| Pkcs12Error::WrongPassword);
     }
+    if let Some(scheme) = pbes1::Scheme::from_oid(oid) {
+        let (salt, n) = pbe_params(&parts)?;
+        return pbes1::decrypt(scheme, &pass.utf8, &salt, n as u32, data);
+    }
     let (key_len, iv_len) = match oid {
         PBE_SHA1_3DES => (24, 8),
         PBE_SHA1_2DES => (16, 8),
@@ -231,15 +239,7 @@ pub fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: &Password) -> Result<Zeroizing<
             )))
         }
     };
-    let params = parts
-        .get(1)
-        .ok_or_else(|| Pkcs12Error::Malformed("PBE without parameters".into()))?
-        .children("PBE parameters")?;
-    let [salt, iterations] = params.as_slice() else {
-        return Err(Pkcs12Error::Malformed("PBE parameters".into()));
-    };
-    let salt = salt.expect(ber::OCTET_STRING, "PBE salt")?.octets("PBE salt")?;
-    let n = rounds(iterations.uint("PBE iterations")?)?;
+    let (salt, n) = pbe_params(&parts)?;
     let key = Zeroizing::new(MacDigest::Sha1.derive(pass, &salt, Pkcs12KeyType::EncryptionKey, n, key_len));
     let iv = MacDigest::Sha1.derive(pass, &salt, Pkcs12KeyType::Iv, n, iv_len);
     let bad = |_| Pkcs12Error::WrongPassword;
@@ -262,6 +262,20 @@ pub fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: &Password) -> Result<Zeroizing<
         }
     };
     Ok(Zeroizing::new(out))
+}
+
+/// The salt and (bounded) iteration count of a PKCS#12 PBE or PBES1 AlgorithmIdentifier: both
+/// use `SEQUENCE { salt OCTET STRING, iterations INTEGER }`.
+fn pbe_params(alg_parts: &[Tlv<'_>]) -> Result<(Vec<u8>, i32), Pkcs12Error> {
+    let params = alg_parts
+        .get(1)
+        .ok_or_else(|| Pkcs12Error::Malformed("PBE without parameters".into()))?
+        .children("PBE parameters")?;
+    let [salt, iterations] = params.as_slice() else {
+        return Err(Pkcs12Error::Malformed("PBE parameters".into()));
+    };
+    let salt = salt.expect(ber::OCTET_STRING, "PBE salt")?.octets("PBE salt")?;
+    Ok((salt, rounds(iterations.uint("PBE iterations")?)?))
 }
 
 /// The PBES2 AlgorithmIdentifier as DER for pkcs5, with NULL parameters added to a PRF that
@@ -302,6 +316,8 @@ fn scheme_name_of(oid: ObjectIdentifier) -> String {
     match oid.to_string().as_str() {
         "1.2.840.113549.1.12.1.1" => "pbeWithSHAAnd128BitRC4 (RC4 is not supported)".into(),
         "1.2.840.113549.1.12.1.2" => "pbeWithSHAAnd40BitRC4 (RC4 is not supported)".into(),
+        "1.2.840.113549.1.5.1" => "pbeWithMD2AndDES-CBC (MD2 is not supported)".into(),
+        "1.2.840.113549.1.5.4" => "pbeWithMD2AndRC2-CBC (MD2 is not supported)".into(),
         other => other.to_string(),
     }
 }

@@ -204,17 +204,8 @@ fn read_bags(
         let (content, encryption) = match id {
             KEY_BAG => (key(&value.to_der()?)?, protection.map(str::to_string)),
             SHROUDED_KEY_BAG => {
-                let epki = value.children("shrouded key")?;
-                let [alg, enc] = epki.as_slice() else {
-                    return Err(Pkcs12Error::Malformed("shrouded key bag".into()));
-                };
-                let plain = pbe::decrypt(alg, &enc.octets("shrouded key")?, pass)?;
-                // A key that decrypted with valid padding but does not parse: wrong password.
-                let content = Tlv::parse(&plain, "key")
-                    .and_then(|t| t.to_der())
-                    .and_then(|der| key(&der))
-                    .map_err(|_| Pkcs12Error::WrongPassword)?;
-                (content, Some(pbe::scheme_name(alg)))
+                let (der, scheme) = decrypt_epki(&value, pass)?;
+                (BagContent::Key(der), Some(scheme))
             }
             CERT_BAG => (certificate(&value)?, protection.map(str::to_string)),
             SAFE_CONTENTS_BAG => {
@@ -233,6 +224,23 @@ fn read_bags(
         });
     }
     Ok(())
+}
+
+/// Decrypts an EncryptedPrivateKeyInfo (a shrouded key bag's value, or the body of an
+/// `ENCRYPTED PRIVATE KEY` file) into PKCS#8 DER, with the scheme's name.
+pub(super) fn decrypt_epki(epki: &Tlv<'_>, pass: &Password) -> Result<(Zeroizing<Vec<u8>>, String), Pkcs12Error> {
+    let parts = epki.children("shrouded key")?;
+    let [alg, enc] = parts.as_slice() else {
+        return Err(Pkcs12Error::Malformed("shrouded key bag".into()));
+    };
+    let plain = pbe::decrypt(alg, &enc.octets("shrouded key")?, pass)?;
+    // A key that decrypted with valid padding but does not parse: wrong password.
+    let der = Tlv::parse(&plain, "key")
+        .and_then(|t| t.to_der())
+        .map(Zeroizing::new)
+        .map_err(|_| Pkcs12Error::WrongPassword)?;
+    key(&der).map_err(|_| Pkcs12Error::WrongPassword)?;
+    Ok((der, pbe::scheme_name(alg)))
 }
 
 fn key(pkcs8: &[u8]) -> Result<BagContent, Pkcs12Error> {
