@@ -69,15 +69,16 @@ pub async fn run(args: Args) -> Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let graceful = Arc::new(GracefulShutdown::new());
-    let tls_loop = tokio::spawn(accept_tls(
+    let tls_loop = tokio::spawn(accept_loop(
         https,
-        acceptor,
+        Some(acceptor),
         http::https_router(app.clone()),
         stop_rx.clone(),
         graceful.clone(),
     ));
-    let http_loop = tokio::spawn(accept_plain(
+    let http_loop = tokio::spawn(accept_loop(
         plain,
+        None,
         http::public_router(app.clone()),
         stop_rx,
         graceful.clone(),
@@ -128,9 +129,11 @@ async fn shutdown_signal() {
     }
 }
 
-async fn accept_tls(
+/// Accepts connections until `stop`; with `tls`, each is a TLS connection whose client
+/// certificate (if any) is handed to the handlers.
+async fn accept_loop(
     listener: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     router: Router,
     mut stop: watch::Receiver<bool>,
     graceful: Arc<GracefulShutdown>,
@@ -140,41 +143,26 @@ async fn accept_tls(
             r = listener.accept() => match r { Ok(c) => c, Err(e) => { tracing::warn!("accept: {e}"); continue; } },
             _ = stop.changed() => return,
         };
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        let graceful = graceful.clone();
+        let (tls, router, graceful) = (tls.clone(), router.clone(), graceful.clone());
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+            let Some(acceptor) = tls else {
+                return serve_conn(tcp, router, PeerCert::default(), &graceful).await;
+            };
+            let stream = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => return tracing::debug!("TLS handshake failed: {e}"),
                 Err(_) => return tracing::debug!("TLS handshake timed out"),
             };
             let peer = PeerCert(
-                tls.get_ref()
+                stream
+                    .get_ref()
                     .1
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| Arc::new(c.to_vec())),
             );
-            serve_conn(tls, router, peer, &graceful).await;
+            serve_conn(stream, router, peer, &graceful).await;
         });
-    }
-}
-
-async fn accept_plain(
-    listener: TcpListener,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-    graceful: Arc<GracefulShutdown>,
-) {
-    loop {
-        let (tcp, _) = tokio::select! {
-            r = listener.accept() => match r { Ok(c) => c, Err(e) => { tracing::warn!("accept: {e}"); continue; } },
-            _ = stop.changed() => return,
-        };
-        let router = router.clone();
-        let graceful = graceful.clone();
-        tokio::spawn(async move { serve_conn(tcp, router, PeerCert::default(), &graceful).await });
     }
 }
 
