@@ -29,7 +29,20 @@ pub struct Plan {
 /// Runs every profile rule over `req`; `days` is the validity asked for, if any.
 pub fn plan(req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<Plan, PolicyError> {
     check_key(req.key(), profile)?;
-    let subject = filter_subject(req.subject(), profile);
+    let mut subject = filter_subject(req.subject(), profile);
+    if common_name(&subject).is_none() && profile.subject.cn == CnRule::Required {
+        // ACME clients (certbot among them) send a CSR with SANs and an empty subject; the
+        // first DNS name becomes the CN, as public ACME CAs do.
+        if let Some(San::Dns(first)) = req.requested_sans().iter().find(|s| matches!(s, San::Dns(_))) {
+            if let Ok(cn) = crate::name::attribute("CN", first) {
+                if let Ok(set) = SetOfVec::try_from(vec![cn]) {
+                    let mut rdns = subject.0.clone();
+                    rdns.push(RelativeDistinguishedName::from(set));
+                    subject = Name::from(rdns);
+                }
+            }
+        }
+    }
     let cn = common_name(&subject);
     check_cn(cn.as_deref(), profile)?;
     let sans = collect_sans(req, cn.as_deref(), profile)?;
@@ -221,7 +234,9 @@ fn collect_sans(req: &CertRequest, cn: Option<&str>, p: &Profile) -> Result<Vec<
     Ok(sans)
 }
 
-fn check_san(s: &San, p: &Profile) -> Result<(), PolicyError> {
+/// Whether the template allows one SAN (DNS suffixes, IP, e-mail); ACME checks order identifiers
+/// with it before any challenge is offered.
+pub fn check_san(s: &San, p: &Profile) -> Result<(), PolicyError> {
     match s {
         San::Dns(d) => {
             if !is_hostname(d) {

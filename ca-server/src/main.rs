@@ -1,5 +1,6 @@
 //! ca-server: the privca daemon. Thin layers over ca-core and ca-store: it unlocks the issuing
 //! keys, serves the HTTPS API (tokio-rustls) and the plain-HTTP publication listener.
+mod acme;
 mod app;
 mod args;
 mod devhome;

@@ -58,6 +58,7 @@ pub async fn run(args: Args) -> Result<()> {
     crate::metrics::handle();
     let app = Arc::new(App::new(auth, store)?);
     crate::revocation::jobs::start(app.clone(), pass).await?;
+    crate::acme::jobs::start(app.clone());
     let roots: Vec<Vec<u8>> = app.cas.values().map(|c| c.root_der.clone()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(identity, &roots)?);
 
@@ -103,6 +104,9 @@ fn announce(home: &CaHome, https: SocketAddr, http: SocketAddr) {
     println!("  CA home:              {}", home.dir.display());
     for (name, c) in &home.config.issuers {
         println!("  issuer {name:<10} root: {}", home.dir.join(&c.root_cert).display());
+    }
+    for name in home.config.acme.keys() {
+        println!("  ACME directory:       https://{https}/acme/{name}/directory");
     }
     let (crt, key) = ca_store::home::admin::paths(home);
     if crt.exists() {

@@ -8,14 +8,16 @@
 //! Cases are grouped by trait: `conformance/certs.rs` ([`CertIndex`]),
 //! `conformance/queue.rs` ([`RequestQueue`] and [`TokenStore`], which meet when a token is
 //! used up by a submission, and [`CertIndex`] where issuing settles a request),
-//! `conformance/audit.rs` ([`AuditLog`]), `conformance/reopen.rs` (all of them, across a
-//! close and reopen).
+//! `conformance/audit.rs` ([`AuditLog`]), `conformance/acme.rs` ([`AcmeStore`]),
+//! `conformance/reopen.rs` (all of them, across a close and reopen).
 
+mod acme;
 mod audit;
 mod certs;
 mod queue;
 mod reopen;
 
+use crate::acme::AcmeStore;
 use crate::audit::{AuditEvent, AuditLog};
 use crate::index::CertIndex;
 use crate::queue::{Actor, NewRequest, RequestQueue};
@@ -24,9 +26,9 @@ use crate::tokens::{TokenRecord, TokenStore};
 
 /// Everything a complete backend implements; the suite drives all of it through one object,
 /// because some promises span traits (issuing settles a request, submitting uses a token).
-pub trait Backend: CertIndex + RequestQueue + TokenStore + AuditLog {}
+pub trait Backend: CertIndex + RequestQueue + TokenStore + AuditLog + AcmeStore {}
 
-impl<T: CertIndex + RequestQueue + TokenStore + AuditLog + ?Sized> Backend for T {}
+impl<T: CertIndex + RequestQueue + TokenStore + AuditLog + AcmeStore + ?Sized> Backend for T {}
 
 /// Makes an empty backend for one case; each case gets its own.
 pub type MakeIndex<'a> = &'a dyn Fn() -> Box<dyn Backend>;
@@ -73,6 +75,23 @@ pub const CASES: &[(&str, Case)] = &[
     ("audit_append_and_entries", audit::append_and_entries),
     ("audit_chain_verifies", audit::chain_verifies),
     ("concurrent_audit_appends_without_gaps", audit::concurrent_appends),
+    ("acme_account_roundtrip", acme::account_roundtrip),
+    ("acme_duplicate_account_writes_nothing", acme::duplicate_account_refused),
+    ("acme_eab_keys_single_use", acme::eab_keys_single_use),
+    ("acme_concurrent_eab_use_one_wins", acme::concurrent_eab_use_one_wins),
+    ("acme_key_change_moves_the_index", acme::key_change_moves_the_index),
+    ("acme_order_and_authz_roundtrip", acme::order_and_authz_roundtrip),
+    ("acme_update_order_and_authz", acme::update_order_and_authz),
+    ("acme_orders_of_account_in_order", acme::orders_of_account_in_order),
+    (
+        "acme_replaces_conflict_unless_invalid",
+        acme::replaces_conflict_unless_invalid,
+    ),
+    ("acme_nonce_replay_refused", acme::nonce_replay_refused),
+    (
+        "acme_purge_removes_only_the_expired",
+        acme::purge_removes_only_the_expired,
+    ),
 ];
 
 /// Runs every case in [`CASES`] against a fresh backend from `make`.

@@ -51,6 +51,10 @@ pub enum StoreError {
     /// No enrollment token has the presented hash (it never existed, or the secret is mistyped).
     #[error("the enrollment token does not exist")]
     TokenNotFound,
+    /// No ACME object (account, EAB key, order, authorization) has this id; the message
+    /// names which.
+    #[error("{0}")]
+    AcmeNotFound(String),
     /// The database failed (open, transaction, table, storage or commit error).
     #[error("certificate database error: {0}")]
     Database(String),
@@ -84,6 +88,7 @@ impl StoreError {
             StoreError::Conflict(msg) => StoreError::Conflict(msg.clone()),
             StoreError::RequestNotFound(id) => StoreError::RequestNotFound(*id),
             StoreError::TokenNotFound => StoreError::TokenNotFound,
+            StoreError::AcmeNotFound(msg) => StoreError::AcmeNotFound(msg.clone()),
             StoreError::Database(msg) => StoreError::Database(msg.clone()),
             StoreError::Corrupt(msg) => StoreError::Corrupt(msg.clone()),
             StoreError::Io(err) => StoreError::Io(std::io::Error::new(err.kind(), err.to_string())),

@@ -1,5 +1,6 @@
 //! The CA home on disk: `ca.toml`, the template files, each issuer's root and intermediate
 //! (keys PKCS#8-encrypted, mode 0600) and the index. `CaHome` creates, opens and loads it.
+pub mod acme_config;
 pub mod admin;
 pub mod authority;
 pub mod config;
@@ -156,7 +157,12 @@ impl CaHome {
         // ca.toml last: its presence marks a complete home.
         files::write_atomic(
             &dir.join("ca.toml"),
-            format!("{header}{}", render_issuer("default", &issuer)).as_bytes(),
+            format!(
+                "{header}{}{}",
+                render_issuer("default", &issuer),
+                acme_config::DEFAULT_ACME_SECTION
+            )
+            .as_bytes(),
         )?;
         let home = CaHome::open(dir)?;
         admin::bootstrap(&home, passphrase, now)?;

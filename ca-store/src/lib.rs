@@ -2,6 +2,7 @@
 //! tokens, audit log), the redb backend implementing all of them, and the CA home on disk.
 pub mod home;
 
+pub mod acme;
 pub mod audit;
 pub mod conformance;
 pub mod democa;
@@ -13,6 +14,7 @@ pub mod redb;
 pub mod tokens;
 
 pub use crate::redb::RedbIndex;
+pub use acme::{AcmeAccount, AcmeAuthz, AcmeChallenge, AcmeOrder, AcmeStore, EabKey, Purged, StoredProblem};
 pub use audit::{AuditEntry, AuditEvent, AuditLog, ChainReport};
 pub use error::StoreError;
 pub use index::{CertFilter, CertIndex};

@@ -1,8 +1,9 @@
 //! [`RedbIndex`]: the embedded default store, on redb. One database file holds the
 //! certificate index ([`CertIndex`]), the request queue ([`crate::queue::RequestQueue`],
-//! `redb/queue.rs`), enrollment tokens ([`crate::tokens::TokenStore`], `redb/tokens.rs`) and
-//! the audit log ([`crate::audit::AuditLog`], `redb/audit.rs`), so writes spanning them
-//! are single transactions.
+//! `redb/queue.rs`), enrollment tokens ([`crate::tokens::TokenStore`], `redb/tokens.rs`),
+//! the audit log ([`crate::audit::AuditLog`], `redb/audit.rs`) and the ACME state
+//! ([`crate::acme::AcmeStore`], `redb/acme.rs`), so writes spanning them are single
+//! transactions.
 //!
 //! Reads run on the caller's thread in redb read transactions (MVCC snapshots, never
 //! blocked by the writer). Writes go to one writer thread that batches them into group
@@ -10,6 +11,7 @@
 //!
 //! Paths below say `::redb` because this module is itself named `redb`.
 
+mod acme;
 mod audit;
 mod queue;
 mod tables;
@@ -30,8 +32,8 @@ use crate::record::{CertRecord, Revocation};
 use tables::{check_issuer, decode, significant, CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL};
 use writer::{Job, NewCert, Pending};
 
-/// The certificate index, request queue, enrollment tokens and audit log in one redb
-/// database file.
+/// The certificate index, request queue, enrollment tokens, audit log and ACME state in
+/// one redb database file.
 ///
 /// Cheap to share behind an `Arc`; all methods take `&self`. Dropping it finishes the
 /// queued writes, stops the writer thread and closes the file.

@@ -120,6 +120,40 @@ fn other_storage_formats_are_refused() {
     assert!(RedbIndex::open(&old).is_err());
 }
 
+/// A database written before the ACME tables existed opens without complaint, gets them,
+/// and keeps what it held.
+#[test]
+fn database_without_acme_tables_gets_them() {
+    use ca_store::AcmeStore;
+    use redb::TableHandle;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.redb");
+    {
+        let index = RedbIndex::open(&path).unwrap();
+        index.insert_issued(record("default", &[0x01], 10)).unwrap();
+    }
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        let acme: Vec<_> = txn
+            .list_tables()
+            .unwrap()
+            .filter(|t| t.name().starts_with("acme_"))
+            .collect();
+        assert_eq!(acme.len(), 11, "the tables this test removes");
+        for table in acme {
+            assert!(txn.delete_table(table).unwrap());
+        }
+        txn.commit().unwrap();
+    }
+    let index = RedbIndex::open(&path).unwrap();
+    assert_eq!(index.count().unwrap(), 1);
+    assert_eq!(index.get_account("acct-1").unwrap(), None);
+    assert!(index.orders_of_account("acct-1", 10).unwrap().is_empty());
+    index.consume_nonce("nonce-1", 100).unwrap();
+    assert_eq!(index.purge_expired(200).unwrap().nonces, 1);
+}
+
 #[test]
 fn issuer_with_nul_is_rejected() {
     let dir = tempfile::tempdir().unwrap();

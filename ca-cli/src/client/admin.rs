@@ -161,16 +161,17 @@ pub fn requests(c: RequestsCommand) -> Result<()> {
             let v = api.send(rb)?.json()?;
             print(server.json, &v, || {
                 println!(
-                    "{:<6} {:<8} {:<20} {:<9} SUBJECT / SAN",
-                    "ID", "STATUS", "TEMPLATE", "APPROVALS"
+                    "{:<6} {:<8} {:<20} {:<9} {:<12} SUBJECT / SAN",
+                    "ID", "STATUS", "TEMPLATE", "APPROVALS", "SOURCE"
                 );
                 for r in v.as_array().into_iter().flatten() {
                     println!(
-                        "{:<6} {:<8} {:<20} {:<9} {} [{}]",
+                        "{:<6} {:<8} {:<20} {:<9} {:<12} {} [{}]",
                         r["request_id"],
                         r["status"].as_str().unwrap_or(""),
                         r["template"].as_str().unwrap_or(""),
                         r["approvals"],
+                        r["source"].as_str().unwrap_or(""),
                         r["subject"].as_str().unwrap_or(""),
                         r["sans"]
                             .as_array()

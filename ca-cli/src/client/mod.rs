@@ -1,5 +1,6 @@
 //! certreq/certutil-style verbs that talk to a running ca-server over HTTPS: submit, retrieve,
 //! renew, and the administrator's queue, revocation, token and audit verbs (mTLS).
+mod acme;
 mod admin;
 mod api;
 mod enroll;
@@ -72,6 +73,9 @@ pub enum ClientCommand {
     /// The audit log (administrators).
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// ACME front doors: External Account Binding keys (administrators).
+    #[command(subcommand)]
+    Acme(acme::AcmeCommand),
     /// Search issued certificates on the server (administrators).
     Certs(admin::CertsArgs),
 }
@@ -87,6 +91,7 @@ pub fn run(c: ClientCommand) -> Result<()> {
         ClientCommand::Unrevoke(a) => admin::unrevoke(a),
         ClientCommand::Token(c) => admin::token(c),
         ClientCommand::Audit(c) => admin::audit(c),
+        ClientCommand::Acme(c) => acme::acme(c),
         ClientCommand::Certs(a) => admin::certs(a),
     }
 }

@@ -3,6 +3,7 @@
 //! authorization and challenge state machine, identifier rules, challenge values and problem
 //! documents. Pure like the rest of the crate: the server owns nonces, request URLs, storage,
 //! clocks and the network, and passes what a rule needs as parameters.
+pub mod ari;
 pub mod base64url;
 pub mod challenge;
 pub mod eab;

@@ -105,6 +105,9 @@ pub struct Profile {
     pub san: SanRules,
     pub urls: UrlOverrides,
     pub renewal_window_days: u32,
+    /// ACME: an order of an account that already holds a live certificate of this template for
+    /// exactly the same names is issued without approval (first issuance stays manual).
+    pub acme_renewal_auto: bool,
 }
 
 impl Profile {
@@ -155,6 +158,11 @@ impl Profile {
             "auto" => Approval::Auto,
             "manual" => Approval::Manual,
             other => return Err(field("approval", format!("{other:?} is not auto or manual"))),
+        };
+        let acme_renewal_auto = match s.acme_renewal.as_deref() {
+            None | Some("approval") => false,
+            Some("auto") => true,
+            Some(other) => return Err(field("acme_renewal", format!("{other:?} is not approval or auto"))),
         };
         if s.approvals == 0 || s.approvals > 5 {
             return Err(field("approvals", format!("{} is not between 1 and 5", s.approvals)));
@@ -278,6 +286,7 @@ impl Profile {
                 ca_issuers: s.urls.ca_issuers,
             },
             renewal_window_days: s.renewal_window_days.unwrap_or(30),
+            acme_renewal_auto,
         })
     }
 }

@@ -47,6 +47,9 @@ pub struct ProfileSpec {
     pub urls: UrlsSpec,
     /// Renewal window: a certificate may be renewed this many days before it expires.
     pub renewal_window_days: Option<u32>,
+    /// ACME orders renewing the same names for the same account: `approval` (default, the
+    /// template's rule) or `auto` (only the first issuance waits for an administrator).
+    pub acme_renewal: Option<String>,
 }
 
 fn default_kind() -> String {

@@ -3,7 +3,8 @@
 //! request that could never be issued never enters the queue.
 use ca_core::csr::CertRequest;
 use ca_core::name::display_name;
-use ca_core::profile::{Approval, Enroll};
+use ca_core::policy::Plan;
+use ca_core::profile::{Approval, Enroll, Profile};
 use ca_store::home::authority::IssuedCert;
 use ca_store::queue::{NewRequest, RequestQueue, RequestRecord, RequestStatus};
 use ca_store::CertIndex;
@@ -19,6 +20,19 @@ pub struct SubmitInput<'a> {
     pub days: Option<i64>,
     pub token: Option<&'a str>,
     /// Front door: "api", "renewal", "acme:<name>".
+    pub source: &'a str,
+    pub submitter: Option<String>,
+}
+
+/// A checked request on its way into the queue (see [`App::record_and_issue`]).
+pub struct Recording<'a> {
+    pub req: &'a CertRequest,
+    pub profile: &'a Profile,
+    pub plan: &'a Plan,
+    pub days: Option<i64>,
+    pub token_hash: Option<&'a str>,
+    /// Issue at once instead of waiting for approval.
+    pub auto: bool,
     pub source: &'a str,
     pub submitter: Option<String>,
 }
@@ -68,27 +82,45 @@ impl App {
             (None, Enroll::Open) => None,
         };
         let auto = profile.approval == Approval::Auto || token_hash.is_some();
+        self.record_and_issue(
+            Recording {
+                req: &req,
+                profile: &profile,
+                plan: &plan,
+                days: input.days,
+                token_hash: token_hash.as_deref(),
+                auto,
+                source: input.source,
+                submitter: input.submitter,
+            },
+            now,
+        )
+    }
+
+    /// Stores a checked request in the queue and, when `auto`, issues it at once (the
+    /// certificate's commit marks the request issued). Every front door ends here.
+    pub fn record_and_issue(&self, r: Recording<'_>, now: OffsetDateTime) -> Result<Submitted, AppError> {
         let record = self.store.submit(
             NewRequest {
-                template: profile.name.clone(),
-                csr: req.der().to_vec(),
-                days: input.days,
-                subject: display_name(&plan.subject),
-                sans: plan.sans.iter().map(|s| s.to_string()).collect(),
-                source: input.source.to_string(),
-                submitter: input.submitter,
-                submitted_at: t,
+                template: r.profile.name.clone(),
+                csr: r.req.der().to_vec(),
+                days: r.days,
+                subject: display_name(&r.plan.subject),
+                sans: r.plan.sans.iter().map(|s| s.to_string()).collect(),
+                source: r.source.to_string(),
+                submitter: r.submitter,
+                submitted_at: now.unix_timestamp(),
             },
-            token_hash.as_deref(),
+            r.token_hash,
         )?;
-        if !auto {
-            tracing::info!(request = record.id, template = %profile.name, "request taken under submission");
+        if !r.auto {
+            tracing::info!(request = record.id, template = %r.profile.name, source = r.source, "request taken under submission");
             return Ok(Submitted::Pending { request_id: record.id });
         }
         let cert = self
             .auth
-            .issue_request(&req, &profile, input.days, Some(record.id), now)?;
-        tracing::info!(request = record.id, serial = %cert.record.serial_hex(), template = %profile.name, "issued");
+            .issue_plan(r.plan, r.req.spki_der(), r.profile, Some(record.id), now)?;
+        tracing::info!(request = record.id, serial = %cert.record.serial_hex(), template = %r.profile.name, source = r.source, "issued");
         Ok(Submitted::Issued {
             request_id: record.id,
             cert: Box::new(cert),

@@ -1,6 +1,7 @@
 //! The service layer of the daemon: what handlers call. It owns the [`Authority`] (templates,
 //! unlocked issuing keys, index), the store's queue/audit/token views, and the published CA
 //! certificates. Blocking store work runs here, called from `spawn_blocking` by handlers.
+mod acme_admin;
 mod admin;
 mod enroll;
 mod error;
@@ -16,8 +17,9 @@ use ca_store::home::authority::Authority;
 use ca_store::home::CaHome;
 use ca_store::RedbIndex;
 
+pub use acme_admin::NewEab;
 pub use admin::Approved;
-pub use enroll::{SubmitInput, Submitted};
+pub use enroll::{Recording, SubmitInput, Submitted};
 pub use error::AppError;
 
 /// Root and intermediate certificates of one issuer, as published.
@@ -35,6 +37,8 @@ pub struct App {
     pub started: Instant,
     /// CRLs, root CRLs and the OCSP responder state.
     pub revocation: crate::revocation::RevocationState,
+    /// The ACME front doors.
+    pub acme: Arc<crate::acme::AcmeState>,
 }
 
 impl App {
@@ -52,12 +56,22 @@ impl App {
             );
         }
         let revocation = crate::revocation::RevocationState::new(&cas)?;
+        let mut by_aki = BTreeMap::new();
+        for (name, ca) in &cas {
+            for der in [&ca.intermediate_der, &ca.root_der] {
+                if let Some(ski) = subject_key_id(der) {
+                    by_aki.entry(hex::encode(ski)).or_insert_with(|| name.clone());
+                }
+            }
+        }
+        let acme = Arc::new(crate::acme::AcmeState::new(&home.config, auth.profiles(), by_aki)?);
         Ok(App {
             auth,
             store,
             cas,
             started: Instant::now(),
             revocation,
+            acme,
         })
     }
 
@@ -77,4 +91,15 @@ impl App {
 /// Unix seconds now; the daemon's one clock read.
 pub fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
+}
+
+/// The subjectKeyIdentifier of a CA certificate (what its leaves carry as AKI).
+fn subject_key_id(der: &[u8]) -> Option<Vec<u8>> {
+    use x509_parser::extensions::ParsedExtension;
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    cert.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+        _ => None,
+    })
 }

@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/v1/admin/certificates/{serial}/revoke", post(revoke))
         .route("/v1/admin/certificates/{serial}/unrevoke", post(unrevoke))
         .route("/v1/admin/tokens", post(create_token))
+        .route("/v1/admin/acme/eab", post(create_eab))
         .route("/v1/admin/audit", get(audit))
         .route("/v1/admin/audit/verify", get(audit_verify))
 }
@@ -87,6 +88,7 @@ async fn list_requests(
             json!({
                 "request_id": r.id, "status": r.status, "template": r.request.template, "subject": r.request.subject,
                 "sans": r.request.sans, "submitted_at": r.request.submitted_at, "approvals": r.approvals.len(),
+                "source": r.request.source, "submitter": r.request.submitter,
             })
         })
         .collect();
@@ -282,6 +284,48 @@ async fn create_token(
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": secret, "template": rec.template, "cn": rec.cn, "sans": rec.sans, "expires_at": rec.expires_at})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EabBody {
+    endpoint: String,
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    ttl_seconds: Option<i64>,
+}
+
+async fn create_eab(
+    State(app): State<Arc<App>>,
+    Admin(actor): Admin,
+    body: Result<Json<EabBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body.map_err(|e| ApiError::bad_request(format!("malformed JSON: {}", e.body_text())))?;
+    let rec = blocking(&app, move |app| {
+        let req = crate::app::NewEab {
+            endpoint: b.endpoint,
+            template: b.template,
+            names: b.names,
+            ttl_seconds: b.ttl_seconds,
+        };
+        app.create_eab(&actor, req, now().unix_timestamp())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "key_id": rec.key_id,
+            "hmac_key": ca_core::acme::base64url::encode(&rec.hmac_key),
+            "endpoint": rec.endpoint,
+            "template": rec.template,
+            "names": rec.names,
+            "expires_at": rec.expires_at,
+        })),
     )
         .into_response())
 }

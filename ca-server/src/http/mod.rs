@@ -1,4 +1,5 @@
 //! HTTP surfaces, one router per concern; `error.rs` is the only place errors become statuses.
+pub mod acme;
 pub mod admin;
 pub mod ca;
 pub mod crl;
@@ -37,6 +38,7 @@ pub fn https_router(app: Arc<App>) -> Router {
         .merge(ocsp::router())
         .merge(enroll::router())
         .merge(admin::router())
+        .merge(acme::router())
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

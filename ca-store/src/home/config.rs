@@ -20,6 +20,9 @@ pub struct HomeConfig {
     pub passphrase_file: Option<String>,
     /// Issuers by name; profiles name the one they sign with.
     pub issuers: BTreeMap<String, IssuerConfig>,
+    /// ACME front doors by name (`/acme/NAME/directory`).
+    #[serde(default)]
+    pub acme: BTreeMap<String, super::acme_config::AcmeEndpointConfig>,
 }
 
 fn default_profiles_dir() -> String {

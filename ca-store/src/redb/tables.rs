@@ -1,9 +1,9 @@
 //! The redb tables behind [`super::RedbIndex`], their key layout, the record encoding and
 //! the storage format marker.
 //!
-//! Certificates, requests, tokens and the audit log share one database file, so a write
-//! that touches several of them (issuing a queued request, using a token) is one
-//! transaction.
+//! Certificates, requests, tokens, the audit log and the ACME state share one database
+//! file, so a write that touches several of them (issuing a queued request, using a token)
+//! is one transaction.
 //!
 //! Certificates are stored under an insertion sequence number rather than under their
 //! (random) serial: a group commit then appends its records to the last leaf pages of
@@ -23,6 +23,9 @@ use crate::record::{serial_to_hex, CertRecord};
 ///
 /// Format 1: the tables below, binary records ([`encode_binary`]). The unmarked format 0
 /// (JSON records keyed by issuer and serial) was never deployed and is not migrated.
+/// The ACME tables were added to format 1 without raising it: they change no existing
+/// table, a file without them gets them when opened ([`check_format`]), and an older build
+/// ignores them.
 pub(crate) const FORMAT: u64 = 1;
 
 /// What [`META`] says about the database as a whole.
@@ -86,6 +89,50 @@ pub(crate) const AUDIT_HEAD: TableDefinition<&str, (u64, &str)> = TableDefinitio
 
 /// The one key of [`AUDIT_HEAD`].
 pub(crate) const AUDIT_HEAD_KEY: &str = "head";
+
+/// ACME account id -> the [`crate::acme::AcmeAccount`], [`encode_binary`]d.
+pub(crate) const ACME_ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("acme_accounts");
+
+/// (endpoint, key thumbprint) -> account id: finds the account of a JWS signed with a `jwk`,
+/// and is where one key per endpoint is enforced. Moved by a key change.
+pub(crate) const ACME_ACCOUNT_KEYS: TableDefinition<(&str, &str), &str> = TableDefinition::new("acme_account_keys");
+
+/// EAB key id -> the [`crate::acme::EabKey`], [`encode_binary`]d. Administrators create few,
+/// so listing one endpoint's reads them all rather than keeping an index.
+pub(crate) const ACME_EAB_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("acme_eab_keys");
+
+/// Order id -> the [`crate::acme::AcmeOrder`], [`encode_binary`]d.
+pub(crate) const ACME_ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("acme_orders");
+
+/// (account id, created_at, order id) -> (): an account's orders oldest first without
+/// reading other accounts' (orders of one second come in id order). Derived from the
+/// record alone, so removing an order needs nothing else.
+pub(crate) const ACME_ORDERS_BY_ACCOUNT: TableDefinition<(&str, i64, &str), ()> =
+    TableDefinition::new("acme_orders_by_account");
+
+/// (expires, order id) -> () for the orders a purge may remove once expired: those not
+/// `valid` or `processing`. Kept in step with each order's status, so a purge reads only
+/// what it removes and never walks the valid orders that stay forever.
+pub(crate) const ACME_ORDERS_BY_EXPIRY: TableDefinition<(i64, &str), ()> =
+    TableDefinition::new("acme_orders_by_expiry");
+
+/// Authorization id -> the [`crate::acme::AcmeAuthz`] with its challenges, [`encode_binary`]d.
+pub(crate) const ACME_AUTHZS: TableDefinition<&str, &[u8]> = TableDefinition::new("acme_authzs");
+
+/// (authorization id, order id) -> (): which orders list an authorization. A server may
+/// reuse a valid authorization in a later order; purging one order then removes the
+/// authorization only once no remaining order lists it.
+pub(crate) const ACME_AUTHZ_ORDERS: TableDefinition<(&str, &str), ()> = TableDefinition::new("acme_authz_orders");
+
+/// ARI certID (`AKI.serial`) -> id of the order that replaces that certificate (RFC 9773).
+pub(crate) const ACME_REPLACES: TableDefinition<&str, &str> = TableDefinition::new("acme_replaces");
+
+/// Used nonce -> the unix second after which the server refuses it anyway.
+pub(crate) const ACME_NONCES: TableDefinition<&str, i64> = TableDefinition::new("acme_nonces");
+
+/// (expires_at, nonce) -> (): what a purge removes, in expiry order, without a scan.
+pub(crate) const ACME_NONCES_BY_EXPIRY: TableDefinition<(i64, &str), ()> =
+    TableDefinition::new("acme_nonces_by_expiry");
 
 /// First byte of every [`encode_binary`] value: the version of the encoding that follows,
 /// so one record layout can be read next to a newer one later. A JSON record of format 0
@@ -193,7 +240,8 @@ pub(crate) fn check_format(txn: &WriteTransaction, path: &std::path::Path) -> Re
         Err(e) => return Err(e.into()),
     };
     match stored {
-        Some(FORMAT) => Ok(()),
+        // Files written before the ACME tables existed get them now (a no-op otherwise).
+        Some(FORMAT) => create_acme(txn),
         Some(other) => Err(refuse(&other.to_string())),
         None => {
             let mut others = txn.list_tables()?.filter(|t| t.name() != META.name());
@@ -219,6 +267,23 @@ fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(TOKENS)?;
     txn.open_table(AUDIT)?;
     txn.open_table(AUDIT_HEAD)?;
+    create_acme(txn)
+}
+
+/// Creates the ACME tables where missing: every new file gets them, and so does a format 1
+/// file written before they existed.
+fn create_acme(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(ACME_ACCOUNTS)?;
+    txn.open_table(ACME_ACCOUNT_KEYS)?;
+    txn.open_table(ACME_EAB_KEYS)?;
+    txn.open_table(ACME_ORDERS)?;
+    txn.open_table(ACME_ORDERS_BY_ACCOUNT)?;
+    txn.open_table(ACME_ORDERS_BY_EXPIRY)?;
+    txn.open_table(ACME_AUTHZS)?;
+    txn.open_table(ACME_AUTHZ_ORDERS)?;
+    txn.open_table(ACME_REPLACES)?;
+    txn.open_table(ACME_NONCES)?;
+    txn.open_table(ACME_NONCES_BY_EXPIRY)?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 //! Every write goes through here. A durable commit costs an fsync (milliseconds); under
 //! load, callers' jobs queue up while one commit runs and the next commit takes all of
 //! them at once, so throughput grows with concurrency instead of being capped at one
-//! certificate per fsync. Callers block until the commit holding their job is durable.
+//! certificate per fsync. Callers block until the commit holding their job is done:
+//! durable, unless every job of the batch is one that may skip the fsync (ACME orders,
+//! authorizations, nonces and purges; see [`Job::durable`] and `crate::acme`).
 //!
 //! Requests, tokens and audit entries are written here too, so they serialize with
 //! certificate inserts: a request id or audit sequence number is taken and stored in one
@@ -18,7 +20,11 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use ::redb::{Database, Durability, Key, ReadableTable, Table, TableDefinition, Value, WriteTransaction};
 
+use super::acme::AcmeJob;
 use super::tables::{decode, encode, significant};
+use super::tables::{ACME_ACCOUNTS, ACME_ACCOUNT_KEYS, ACME_AUTHZS, ACME_AUTHZ_ORDERS, ACME_EAB_KEYS};
+use super::tables::{ACME_NONCES, ACME_NONCES_BY_EXPIRY, ACME_ORDERS, ACME_ORDERS_BY_ACCOUNT};
+use super::tables::{ACME_ORDERS_BY_EXPIRY, ACME_REPLACES};
 use super::tables::{AUDIT, AUDIT_HEAD, COUNTERS, REQUESTS, REQUESTS_BY_STATUS, TOKENS};
 use super::tables::{CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL, SERIAL_COUNTERS};
 use super::{audit, queue, tokens};
@@ -61,7 +67,8 @@ impl<T> Reply<T> {
 /// The writer's half of a job's answer, plus the answer once the job has been applied.
 pub(crate) struct Pending<T> {
     slot: Option<Arc<Slot<T>>>,
-    result: Option<Result<T, StoreError>>,
+    /// The job's own answer, set when it has been applied.
+    pub(super) result: Option<Result<T, StoreError>>,
 }
 
 impl<T> Pending<T> {
@@ -80,7 +87,7 @@ impl<T> Pending<T> {
 
     /// Sends the answer once the batch's commit is known. A failed commit overrides the
     /// job's own result: nothing of the batch was written.
-    fn finish(mut self, commit: &Result<(), StoreError>) {
+    pub(super) fn finish(mut self, commit: &Result<(), StoreError>) {
         let answer = match (commit, self.result.take()) {
             (Err(err), _) => Err(err.duplicate()),
             (Ok(()), Some(result)) => result,
@@ -175,6 +182,8 @@ pub(crate) enum Job {
         event: AuditEvent,
         done: Pending<AuditEntry>,
     },
+    /// The writes of [`crate::acme::AcmeStore`].
+    Acme(AcmeJob),
 }
 
 /// The outer error aborts the whole batch (redb failed mid-transaction and the
@@ -211,8 +220,25 @@ pub(super) struct Tables<'txn> {
     tokens: Option<Table<'txn, &'static str, &'static [u8]>>,
     audit: Option<Table<'txn, u64, &'static [u8]>>,
     audit_head: Option<Table<'txn, &'static str, (u64, &'static str)>>,
+    acme: AcmeTables<'txn>,
     /// The [`CERTS`] key the next insert of this transaction gets, once known.
     next_seq: Option<u64>,
+}
+
+/// The ACME tables of [`Tables`], apart because there are many and they are all new.
+#[derive(Default)]
+struct AcmeTables<'txn> {
+    accounts: Option<Table<'txn, &'static str, &'static [u8]>>,
+    account_keys: Option<Table<'txn, (&'static str, &'static str), &'static str>>,
+    eab_keys: Option<Table<'txn, &'static str, &'static [u8]>>,
+    orders: Option<Table<'txn, &'static str, &'static [u8]>>,
+    orders_by_account: Option<Table<'txn, (&'static str, i64, &'static str), ()>>,
+    orders_by_expiry: Option<Table<'txn, (i64, &'static str), ()>>,
+    authzs: Option<Table<'txn, &'static str, &'static [u8]>>,
+    authz_orders: Option<Table<'txn, (&'static str, &'static str), ()>>,
+    replaces: Option<Table<'txn, &'static str, &'static str>>,
+    nonces: Option<Table<'txn, &'static str, i64>>,
+    nonces_by_expiry: Option<Table<'txn, (i64, &'static str), ()>>,
 }
 
 /// The table in `slot`, opening it in `txn` first if this transaction has not yet.
@@ -229,11 +255,11 @@ fn open<'s, 'txn, K: Key + 'static, V: Value + 'static>(
 
 /// One accessor per table of [`Tables`], opening it on first use.
 macro_rules! table_accessors {
-    ($($name:ident: $definition:ident => $key:ty, $value:ty;)*) => {
+    ($($name:ident: $($field:ident).+ = $definition:ident => $key:ty, $value:ty;)*) => {
         impl<'txn> Tables<'txn> {
             $(
                 pub(super) fn $name(&mut self) -> Result<&mut Table<'txn, $key, $value>, StoreError> {
-                    open(&mut self.$name, self.txn, $definition)
+                    open(&mut self.$($field).+, self.txn, $definition)
                 }
             )*
         }
@@ -241,16 +267,27 @@ macro_rules! table_accessors {
 }
 
 table_accessors! {
-    certs: CERTS => u64, &'static [u8];
-    by_serial: CERTS_BY_SERIAL => (&'static [u8], &'static str), u64;
-    by_issued: CERTS_BY_ISSUED => (i64, u64), IssuedValue;
-    counters: SERIAL_COUNTERS => &'static str, u128;
-    requests: REQUESTS => u64, &'static [u8];
-    requests_by_status: REQUESTS_BY_STATUS => (&'static str, u64), ();
-    queue_counters: COUNTERS => &'static str, u64;
-    tokens: TOKENS => &'static str, &'static [u8];
-    audit: AUDIT => u64, &'static [u8];
-    audit_head: AUDIT_HEAD => &'static str, (u64, &'static str);
+    certs: certs = CERTS => u64, &'static [u8];
+    by_serial: by_serial = CERTS_BY_SERIAL => (&'static [u8], &'static str), u64;
+    by_issued: by_issued = CERTS_BY_ISSUED => (i64, u64), IssuedValue;
+    counters: counters = SERIAL_COUNTERS => &'static str, u128;
+    requests: requests = REQUESTS => u64, &'static [u8];
+    requests_by_status: requests_by_status = REQUESTS_BY_STATUS => (&'static str, u64), ();
+    queue_counters: queue_counters = COUNTERS => &'static str, u64;
+    tokens: tokens = TOKENS => &'static str, &'static [u8];
+    audit: audit = AUDIT => u64, &'static [u8];
+    audit_head: audit_head = AUDIT_HEAD => &'static str, (u64, &'static str);
+    acme_accounts: acme.accounts = ACME_ACCOUNTS => &'static str, &'static [u8];
+    acme_account_keys: acme.account_keys = ACME_ACCOUNT_KEYS => (&'static str, &'static str), &'static str;
+    acme_eab_keys: acme.eab_keys = ACME_EAB_KEYS => &'static str, &'static [u8];
+    acme_orders: acme.orders = ACME_ORDERS => &'static str, &'static [u8];
+    acme_orders_by_account: acme.orders_by_account = ACME_ORDERS_BY_ACCOUNT => (&'static str, i64, &'static str), ();
+    acme_orders_by_expiry: acme.orders_by_expiry = ACME_ORDERS_BY_EXPIRY => (i64, &'static str), ();
+    acme_authzs: acme.authzs = ACME_AUTHZS => &'static str, &'static [u8];
+    acme_authz_orders: acme.authz_orders = ACME_AUTHZ_ORDERS => (&'static str, &'static str), ();
+    acme_replaces: acme.replaces = ACME_REPLACES => &'static str, &'static str;
+    acme_nonces: acme.nonces = ACME_NONCES => &'static str, i64;
+    acme_nonces_by_expiry: acme.nonces_by_expiry = ACME_NONCES_BY_EXPIRY => (i64, &'static str), ();
 }
 
 impl<'txn> Tables<'txn> {
@@ -268,6 +305,7 @@ impl<'txn> Tables<'txn> {
             tokens: None,
             audit: None,
             audit_head: None,
+            acme: AcmeTables::default(),
             next_seq: None,
         }
     }
@@ -309,8 +347,19 @@ impl Job {
             Job::Deny { id, denial, done } => done.result = Some(queue::deny(tables, *id, denial)?),
             Job::CreateToken { token, done } => done.result = Some(tokens::create(tables, token)?),
             Job::Append { event, done } => done.result = Some(audit::append(tables, event)?),
+            Job::Acme(job) => job.apply(tables)?,
         }
         Ok(())
+    }
+
+    /// Whether the batch holding this job must be committed durably. Everything is, except
+    /// the ACME writes a crash may lose (see `crate::acme`): those ride along with a durable
+    /// batch or, alone, skip the fsync.
+    fn durable(&self) -> bool {
+        match self {
+            Job::Acme(job) => job.durable(),
+            _ => true,
+        }
     }
 
     /// Answers the caller once the batch's commit outcome is known.
@@ -322,6 +371,7 @@ impl Job {
             Job::Submit { done, .. } | Job::Approve { done, .. } | Job::Deny { done, .. } => done.finish(commit),
             Job::CreateToken { done, .. } => done.finish(commit),
             Job::Append { done, .. } => done.finish(commit),
+            Job::Acme(job) => job.finish(commit),
         }
     }
 }
@@ -348,14 +398,21 @@ pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
     }
 }
 
-/// One durable write transaction for the whole batch.
+/// One write transaction for the whole batch: durable if any job needs it.
 fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> {
     let mut txn = db.begin_write()?;
-    // Immediate is redb's default; set it anyway because the CA's promise (no record
-    // lost, no serial reused) depends on it. Two-phase commit guards the commit slot
-    // against torn writes without trusting checksums alone.
-    txn.set_durability(Durability::Immediate)?;
-    txn.set_two_phase_commit(true);
+    if batch.iter().any(Job::durable) {
+        // Immediate is redb's default; set it anyway because the CA's promise (no record
+        // lost, no serial reused) depends on it. Two-phase commit guards the commit slot
+        // against torn writes without trusting checksums alone.
+        txn.set_durability(Durability::Immediate)?;
+        txn.set_two_phase_commit(true);
+    } else {
+        // No fsync: redb makes this commit durable with the next durable one (or when the
+        // database is closed); a crash before then loses the non-durable commits since the
+        // last durable one, and nothing else.
+        txn.set_durability(Durability::None)?;
+    }
     {
         let mut tables = Tables::new(&txn);
         for job in batch.iter_mut() {
