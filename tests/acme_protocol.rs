@@ -1066,3 +1066,65 @@ fn revocation_by_account_and_by_certificate_key() {
     );
     srv.stop();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7b. "First issuance manual, renewals of the same names by the same account automatic"
+
+#[test]
+fn renewal_of_the_same_names_skips_approval_when_the_template_says_so() {
+    let (ca, srv) = start_with(
+        "\n[acme.renew]\ntemplate = \"WebRenew\"\napproval = \"template\"\nvalidation = \"always-valid\"\n",
+        |ca| {
+            let web = std::fs::read_to_string(ca.home.join("profiles").join("WebServer.toml")).unwrap();
+            let renew = web.replace(
+                "renewal_window_days = 30",
+                "renewal_window_days = 30\nacme_renewal = \"auto\"",
+            );
+            assert_ne!(web, renew, "WebServer.toml has a renewal_window_days line");
+            std::fs::write(ca.home.join("profiles").join("WebRenew.toml"), renew).unwrap();
+        },
+    );
+    let acme = client_for(&ca, &srv, "renew");
+    let acct = acme.register();
+    let other = acme.register();
+
+    // Order -> finalize; returns the order after finalize.
+    let finalize = |acct: &Account, names: &[&str], tag: &str| -> (String, Value) {
+        let r = acme.new_order(acct, names);
+        r.expect(201);
+        let order_url = r.location();
+        acme.validate_all(acct, &r.json());
+        let order = acme.get_as(acct, &order_url).json();
+        assert_eq!(order["status"], "ready", "{order}");
+        let (csr_b64, _) = csr(&ca, tag, names[0], &dns_sans(names));
+        let f = acme.post_as(acct, order["finalize"].as_str().unwrap(), &json!({"csr": csr_b64}));
+        f.expect(200);
+        (order_url, f.json())
+    };
+
+    // First issuance waits for an administrator.
+    let (order_url, order) = finalize(&acct, &["renew.example.com", "www.renew.example.com"], "rn1");
+    assert_eq!(order["status"], "processing", "{order}");
+    let pending = all_requests(&ca, &srv)
+        .into_iter()
+        .find(|r| r["status"] == "pending")
+        .expect("a pending request");
+    let id = pending["request_id"].as_u64().unwrap().to_string();
+    cli(&ca, &srv, &["requests", "approve", &id]).ok();
+    assert_eq!(acme.poll_order(&acct, &order_url, "processing")["status"], "valid");
+
+    // The same account renewing the same names (in another order): issued at once.
+    let (_, order) = finalize(&acct, &["www.renew.example.com", "renew.example.com"], "rn2");
+    assert_eq!(order["status"], "valid", "{order}");
+    verify_chain(
+        &ca,
+        &acme.get_as(&acct, order["certificate"].as_str().unwrap()).text(),
+        "renew-chain.pem",
+    );
+
+    // Another account, or other names: the template's manual rule again.
+    let (_, order) = finalize(&other, &["renew.example.com", "www.renew.example.com"], "rn3");
+    assert_eq!(order["status"], "processing", "{order}");
+    let (_, order) = finalize(&acct, &["renew.example.com"], "rn4");
+    assert_eq!(order["status"], "processing", "{order}");
+}
