@@ -63,6 +63,7 @@ pub const CASES: &[(&str, Case)] = &[
         "issuing_a_settled_request_writes_nothing",
         queue::issuing_settled_request_refused,
     ),
+    ("submit_issued_in_one_commit", queue::submit_issued_in_one_commit),
     ("tokens_create_and_get", queue::tokens_create_and_get),
     ("submit_uses_up_the_token", queue::submit_uses_up_token),
     ("submit_with_bad_token_writes_nothing", queue::bad_token_writes_nothing),

@@ -18,6 +18,18 @@ pub trait CertIndex: Send + Sync {
     /// exists, and then writes nothing.
     fn insert_issued(&self, rec: CertRecord) -> Result<(), StoreError>;
 
+    /// Records a new request and its certificate in one durable commit (a request that is
+    /// issued at once: auto templates, tokens, ACME): the request gets the next RequestId
+    /// (using up `token_hash` like [`crate::queue::RequestQueue::submit`]) and is stored
+    /// issued with `rec`, whose `request_id` is set to it. One fsync instead of two. Fails
+    /// like `insert_issued` and like `submit`, and then writes nothing (no id is used up).
+    fn submit_issued(
+        &self,
+        req: crate::queue::NewRequest,
+        token_hash: Option<&str>,
+        rec: CertRecord,
+    ) -> Result<crate::queue::RequestRecord, StoreError>;
+
     /// The record for one (issuer, serial), if present.
     fn get(&self, issuer: &str, serial: &[u8]) -> Result<Option<CertRecord>, StoreError>;
 

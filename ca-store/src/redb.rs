@@ -111,6 +111,22 @@ impl CertIndex for RedbIndex {
         self.write(|done| Job::Insert { cert, done })
     }
 
+    fn submit_issued(
+        &self,
+        req: crate::queue::NewRequest,
+        token_hash: Option<&str>,
+        rec: CertRecord,
+    ) -> Result<crate::queue::RequestRecord, StoreError> {
+        check_issuer(&rec.issuer)?;
+        let token_hash = token_hash.map(str::to_owned);
+        self.write(|done| Job::SubmitIssued {
+            req,
+            token_hash,
+            rec: Box::new(rec),
+            done,
+        })
+    }
+
     fn get(&self, issuer: &str, serial: &[u8]) -> Result<Option<CertRecord>, StoreError> {
         check_issuer(issuer)?;
         let txn = self.db.begin_read()?;

@@ -100,26 +100,25 @@ impl App {
     /// Stores a checked request in the queue and, when `auto`, issues it at once (the
     /// certificate's commit marks the request issued). Every front door ends here.
     pub fn record_and_issue(&self, r: Recording<'_>, now: OffsetDateTime) -> Result<Submitted, AppError> {
-        let record = self.store.submit(
-            NewRequest {
-                template: r.profile.name.clone(),
-                csr: r.req.der().to_vec(),
-                days: r.days,
-                subject: display_name(&r.plan.subject),
-                sans: r.plan.sans.iter().map(|s| s.to_string()).collect(),
-                source: r.source.to_string(),
-                submitter: r.submitter,
-                submitted_at: now.unix_timestamp(),
-            },
-            r.token_hash,
-        )?;
+        let request = NewRequest {
+            template: r.profile.name.clone(),
+            csr: r.req.der().to_vec(),
+            days: r.days,
+            subject: display_name(&r.plan.subject),
+            sans: r.plan.sans.iter().map(|s| s.to_string()).collect(),
+            source: r.source.to_string(),
+            submitter: r.submitter,
+            submitted_at: now.unix_timestamp(),
+        };
         if !r.auto {
+            let record = self.store.submit(request, r.token_hash)?;
             tracing::info!(request = record.id, template = %r.profile.name, source = r.source, "request taken under submission");
             return Ok(Submitted::Pending { request_id: record.id });
         }
-        let cert = self
-            .auth
-            .issue_plan(r.plan, r.req.spki_der(), r.profile, Some(record.id), now)?;
+        // Issued at once: the request and its certificate go into one durable commit.
+        let (cert, record) =
+            self.auth
+                .issue_new_request(r.plan, r.req.spki_der(), r.profile, &request, r.token_hash, now)?;
         tracing::info!(request = record.id, serial = %cert.record.serial_hex(), template = %r.profile.name, source = r.source, "issued");
         Ok(Submitted::Issued {
             request_id: record.id,

@@ -5,7 +5,7 @@ use ca_core::csr::{certificate_sans, CertRequest, KeyInfo};
 use ca_core::name::display_name;
 use ca_core::policy::renewal_plan;
 use ca_store::home::authority::IssuedCert;
-use ca_store::queue::{NewRequest, RequestQueue};
+use ca_store::queue::NewRequest;
 use ca_store::CertStatus;
 use der::{Decode, Encode};
 use time::OffsetDateTime;
@@ -74,20 +74,19 @@ impl App {
         };
         let sans = certificate_sans(der).map_err(ca_core::Error::from)?;
         let plan = renewal_plan(&cert.tbs_certificate.subject, &sans, &key, &profile).map_err(ca_core::Error::from)?;
-        let request = self.store.submit(
-            NewRequest {
-                template: profile.name.clone(),
-                csr: new_req.as_ref().map(|r| r.der().to_vec()).unwrap_or_default(),
-                days: None,
-                subject: display_name(&plan.subject),
-                sans: plan.sans.iter().map(|s| s.to_string()).collect(),
-                source: "renewal".into(),
-                submitter: Some(format!("renewal of {} serial {}", record.issuer, record.serial_hex())),
-                submitted_at: t,
-            },
-            None,
-        )?;
-        let issued = self.auth.issue_plan(&plan, &spki, &profile, Some(request.id), now)?;
+        let request = NewRequest {
+            template: profile.name.clone(),
+            csr: new_req.as_ref().map(|r| r.der().to_vec()).unwrap_or_default(),
+            days: None,
+            subject: display_name(&plan.subject),
+            sans: plan.sans.iter().map(|s| s.to_string()).collect(),
+            source: "renewal".into(),
+            submitter: Some(format!("renewal of {} serial {}", record.issuer, record.serial_hex())),
+            submitted_at: t,
+        };
+        let (issued, _) = self
+            .auth
+            .issue_new_request(&plan, &spki, &profile, &request, None, now)?;
         tracing::info!(old = %record.serial_hex(), new = %issued.record.serial_hex(), "renewed");
         Ok(issued)
     }

@@ -302,3 +302,29 @@ pub(super) fn failures_isolated_in_batch(index: &dyn Backend) {
         }
     }
 }
+
+pub(super) fn submit_issued_in_one_commit(index: &dyn Backend) {
+    submit_n(index, 1);
+    let hash = "e5".repeat(32);
+    index.create_token(token(&hash)).unwrap();
+    let cert = record("default", &[0x00, 0x91], 1_000);
+    let rec = index.submit_issued(new_request(2), Some(&hash), cert.clone()).unwrap();
+    assert_eq!(rec.id, 2);
+    assert_eq!(rec.status, RequestStatus::Issued);
+    assert_eq!(rec.issued, Some(("default".to_owned(), vec![0x00, 0x91])));
+    assert_eq!(index.get_request(2).unwrap().unwrap(), rec);
+    let stored = index.get("default", &[0x91]).unwrap().unwrap();
+    assert_eq!(stored.request_id, Some(2));
+    assert_eq!(stored.der, cert.der);
+    assert_eq!(index.get_token(&hash).unwrap().unwrap().used_by_request, Some(2));
+
+    // A duplicate serial or a used token: nothing written, no id used up.
+    let dup = index.submit_issued(new_request(3), None, record("default", &[0x91], 2_000));
+    assert!(matches!(dup, Err(StoreError::DuplicateSerial { .. })), "{dup:?}");
+    let used = index.submit_issued(new_request(3), Some(&hash), record("default", &[0x92], 2_000));
+    assert!(is_conflict(&used), "{used:?}");
+    assert_eq!(index.get("default", &[0x92]).unwrap(), None);
+    assert_eq!(index.count().unwrap(), 1);
+    assert_eq!(ids(&index.list_requests(None, None).unwrap()), vec![1, 2]);
+    assert_eq!(index.submit(new_request(4), None).unwrap().id, 3);
+}

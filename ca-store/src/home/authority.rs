@@ -16,6 +16,7 @@ use super::config::SerialMode;
 use super::{CaHome, HomeError};
 use crate::error::StoreError;
 use crate::index::CertIndex;
+use crate::queue::{NewRequest, RequestRecord};
 use crate::record::CertRecord;
 
 /// How many fresh random serials to try when one collides (2^-126 odds: this is for sequential
@@ -172,7 +173,7 @@ impl Authority {
     }
 
     /// Signs an already checked plan for `spki_der` and commits it (renewals build the plan
-    /// from the certificate being renewed).
+    /// themselves). A serial that collides with a stored one is drawn again.
     pub fn issue_plan(
         &self,
         plan: &Plan,
@@ -181,6 +182,42 @@ impl Authority {
         request_id: Option<u64>,
         now: OffsetDateTime,
     ) -> Result<IssuedCert, HomeError> {
+        self.sign_and_store(plan, spki_der, profile, request_id, now, |record| {
+            self.index.insert_issued(record)
+        })
+        .map(|(cert, ())| cert)
+    }
+
+    /// Like [`Authority::issue_plan`] for a request that is issued at once: the request
+    /// (`req`, using up `token_hash`) and its certificate are stored in one durable commit
+    /// ([`CertIndex::submit_issued`]). Returns the stored request (issued) and the certificate.
+    pub fn issue_new_request(
+        &self,
+        plan: &Plan,
+        spki_der: &[u8],
+        profile: &Profile,
+        req: &NewRequest,
+        token_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(IssuedCert, RequestRecord), HomeError> {
+        let (mut cert, request) = self.sign_and_store(plan, spki_der, profile, None, now, |record| {
+            self.index.submit_issued(req.clone(), token_hash, record)
+        })?;
+        cert.record.request_id = Some(request.id);
+        Ok((cert, request))
+    }
+
+    /// Draws a serial, signs, and hands the record to `store`; draws again when the serial
+    /// collides with a stored one.
+    fn sign_and_store<T>(
+        &self,
+        plan: &Plan,
+        spki_der: &[u8],
+        profile: &Profile,
+        request_id: Option<u64>,
+        now: OffsetDateTime,
+        store: impl Fn(CertRecord) -> Result<T, StoreError>,
+    ) -> Result<(IssuedCert, T), HomeError> {
         let ca = self.signer_for(profile)?;
         let mode = self.home.issuer_config(&profile.issuer)?.serial;
         let start = self
@@ -208,10 +245,10 @@ impl Authority {
                 request_id,
                 revocation: None,
             };
-            match self.index.insert_issued(record.clone()) {
-                Ok(()) => {
+            match store(record.clone()) {
+                Ok(stored) => {
                     let chain = self.chain(profile, record.der.clone());
-                    return Ok(IssuedCert { record, chain });
+                    return Ok((IssuedCert { record, chain }, stored));
                 }
                 Err(e @ StoreError::DuplicateSerial { .. }) => last = Some(e),
                 Err(e) => return Err(e.into()),

@@ -144,6 +144,13 @@ impl NewCert {
 pub(crate) enum Job {
     /// [`crate::CertIndex::insert_issued`].
     Insert { cert: NewCert, done: Pending<()> },
+    /// [`crate::CertIndex::submit_issued`].
+    SubmitIssued {
+        req: NewRequest,
+        token_hash: Option<String>,
+        rec: Box<CertRecord>,
+        done: Pending<RequestRecord>,
+    },
     /// [`crate::CertIndex::next_sequential_serial`].
     NextSerial {
         issuer: String,
@@ -333,6 +340,12 @@ impl Job {
     fn apply(&mut self, tables: &mut Tables<'_>) -> Result<(), StoreError> {
         match self {
             Job::Insert { cert, done } => done.result = Some(insert(tables, cert)?),
+            Job::SubmitIssued {
+                req,
+                token_hash,
+                rec,
+                done,
+            } => done.result = Some(submit_issued(tables, req, token_hash.as_deref(), rec)?),
             Job::NextSerial { issuer, start, done } => done.result = Some(next_serial(tables, issuer, *start)?),
             Job::SetRevocation {
                 issuer,
@@ -366,6 +379,7 @@ impl Job {
     fn finish(self, commit: &Result<(), StoreError>) {
         match self {
             Job::Insert { done, .. } => done.finish(commit),
+            Job::SubmitIssued { done, .. } => done.finish(commit),
             Job::NextSerial { done, .. } => done.finish(commit),
             Job::SetRevocation { done, .. } => done.finish(commit),
             Job::Submit { done, .. } | Job::Approve { done, .. } | Job::Deny { done, .. } => done.finish(commit),
@@ -461,6 +475,36 @@ fn insert(tables: &mut Tables<'_>, cert: &NewCert) -> Applied<()> {
         .insert((cert.issued_at, seq), (sort_key.as_slice(), issuer))?;
     tables.next_seq = Some(seq + 1);
     Ok(Ok(()))
+}
+
+/// A new request stored issued with its certificate: the serial is checked first, then the
+/// request is stored (pending) and the insert settles it, so a failed check writes nothing.
+fn submit_issued(
+    tables: &mut Tables<'_>,
+    req: &NewRequest,
+    token_hash: Option<&str>,
+    rec: &mut CertRecord,
+) -> Applied<RequestRecord> {
+    try_job!(super::tables::check_issuer(&rec.issuer));
+    if tables
+        .by_serial()?
+        .get((significant(&rec.serial), rec.issuer.as_str()))?
+        .is_some()
+    {
+        return Ok(Err(StoreError::DuplicateSerial {
+            issuer: rec.issuer.clone(),
+            serial_hex: serial_to_hex(&rec.serial),
+        }));
+    }
+    let mut request = try_job!(queue::submit(tables, req, token_hash)?);
+    // From here on the request is written: a failure must abort the whole batch (outer
+    // error) rather than leave a pending request without its certificate.
+    rec.request_id = Some(request.id);
+    let cert = NewCert::new(rec.clone())?;
+    insert(tables, &cert)??;
+    request.status = RequestStatus::Issued;
+    request.issued = Some((rec.issuer.clone(), rec.serial.clone()));
+    Ok(Ok(request))
 }
 
 /// Hands out the stored next value (or `start`) and stores its successor.
