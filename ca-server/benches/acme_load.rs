@@ -7,7 +7,7 @@
 //! cargo bench -p ca-server --bench acme_load -- once --target privca|pebble --directory URL \
 //!     --ca-cert ROOT.pem --out CHAIN.pem
 //! cargo bench -p ca-server --bench acme_load -- run --target privca|pebble --directory URL \
-//!     --ca-cert ROOT.pem --concurrency N [--seconds 10] [--warmup 2] [--orders 20000] \
+//!     --ca-cert ROOT.pem --concurrency N [--seconds 10] [--warmup 2] [--orders 30000] \
 //!     [--threads 1]
 //! ```
 //!
@@ -23,9 +23,9 @@
 //! HEAD newNonce) -> POST-as-GET the authorization -> answer its http-01 challenge
 //! (`set_ready`; both servers treat every answered challenge as valid) -> poll the order until
 //! `ready` -> finalize with the next pre-built CSR -> poll until `valid` -> download the
-//! certificate chain. Polling is immediate, then after 1 ms, 2 ms, 4 ms, ... (at most 50 ms); no
-//! `Retry-After` is waited for (neither server asks for one in this flow; see the note at
-//! [`POLL_FIRST`]). A CSR list that runs out is extended on the fly (counted as `late`).
+//! certificate chain. Polling is immediate, then after 1 ms, 2 ms, 4 ms, ... (at most 50 ms); a
+//! `Retry-After` is not waited for, only counted (see the note at [`POLL_FIRST`]). A CSR list
+//! that runs out is extended on the fly (counted as `late`).
 //!
 //! Orders completing during `--warmup` are not counted; then for `--seconds` every completed
 //! order is counted and its latency (newOrder sent to chain read) recorded, with the time of
@@ -72,6 +72,10 @@ const POLL_FIRST: Duration = Duration::from_millis(1);
 const POLL_MAX: Duration = Duration::from_millis(50);
 /// An order that is not ready or valid after this long fails the run.
 const POLL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A request not answered (headers) within this long fails the run with "no answer within"
+/// (the script's sign of a server that stopped answering: Pebble 2.4.0 can deadlock).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The timed steps of one order, in flow order.
 const STEPS: [&str; 6] = ["newOrder", "authz", "challenge", "ready", "finalize", "cert"];
@@ -306,7 +310,7 @@ fn once(o: &Opts) -> Result<(), BoxError> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let tag = run_tag()?;
     let name = format!("smoke-{tag}.acme-bench.example");
-    let csr = Csrs::new(0, "smoke", 1)?.make(&name)?;
+    let csr = Csrs::new(0, "smoke", 1)?.make(0, &name)?;
     let (sample, chain) = rt.block_on(async {
         let client = server.client().await?;
         client.order(&name, &csr).await
@@ -344,7 +348,7 @@ fn run(o: &Opts) -> Result<(), BoxError> {
     let concurrency: usize = o.num("concurrency", 1)?;
     let seconds: f64 = o.num("seconds", 10.0)?;
     let warmup: f64 = o.num("warmup", 2.0)?;
-    let orders: usize = o.num("orders", 20_000)?;
+    let orders: usize = o.num("orders", 30_000)?;
     let threads: usize = o.num("threads", 1)?;
     if concurrency == 0 || seconds <= 0.0 || warmup < 0.0 || threads == 0 {
         return Err("--concurrency, --seconds and --threads must be positive".into());
@@ -429,6 +433,12 @@ fn run(o: &Opts) -> Result<(), BoxError> {
     let late = load.late.load(Ordering::Relaxed);
     let connects: u64 = conns.iter().map(|c| c.connects.load(Ordering::Relaxed)).sum();
     let failed: u64 = conns.iter().map(|c| c.failed.load(Ordering::Relaxed)).sum();
+    let retry_after: u64 = conns.iter().map(|c| c.retry_after.load(Ordering::Relaxed)).sum();
+    let first_failure = conns
+        .iter()
+        .find_map(|c| c.first_failure.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        .map(|f| format!(" (first: {f})"))
+        .unwrap_or_default();
     println!(
         "   {target:<6} c={concurrency:<3} {n:>6} orders in {seconds:.1}s = {rate:>7.1} orders/s   \
          p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms   ({downloaded} certificates downloaded incl. warm-up)",
@@ -437,8 +447,9 @@ fn run(o: &Opts) -> Result<(), BoxError> {
         ms(lat.last().copied().unwrap_or_default()),
     );
     println!(
-        "          per order: {requests:.2} HTTP requests ({polls:.2} extra polls), {failed} error answers in all \
-         (retried badNonce included), {connects} connections for {concurrency} clients{}",
+        "          per order: {requests:.2} HTTP requests ({polls:.2} extra polls); in all {failed} error answers \
+         (retried badNonce included){first_failure}, {retry_after} with Retry-After (not waited for), \
+         {connects} connections for {concurrency} clients{}",
         if late > 0 {
             format!(", {late} CSRs built during the run (raise --orders)")
         } else {
@@ -476,7 +487,7 @@ async fn worker(client: Client, load: Arc<Load>, window_end: Instant) -> Result<
             None => {
                 load.late.fetch_add(1, Ordering::Relaxed);
                 let name = load.csrs.name(i);
-                let csr = load.csrs.make(&name)?;
+                let csr = load.csrs.make(i, &name)?;
                 (name, csr)
             }
         };
@@ -508,7 +519,7 @@ impl Csrs {
         };
         for i in 0..count {
             let name = csrs.name(i);
-            let der = csrs.make(&name)?;
+            let der = csrs.make(i, &name)?;
             csrs.pre.push((name, der));
         }
         Ok(csrs)
@@ -518,10 +529,11 @@ impl Csrs {
         format!("o{i}-{}.acme-bench.example", self.tag)
     }
 
-    fn make(&self, name: &str) -> Result<Vec<u8>, BoxError> {
+    /// The CSR of order `i`, for `name`.
+    fn make(&self, i: usize, name: &str) -> Result<Vec<u8>, BoxError> {
         let subject = parse_dn(&format!("CN={name}"))?;
         let san = ca_core::ext::subject_alt_name(&[San::Dns(name.to_string())], false)?;
-        let key = &self.keys[name.len() % self.keys.len()];
+        let key = &self.keys[i % self.keys.len()];
         Ok(build_csr(&subject, vec![san], key)?)
     }
 }
@@ -542,11 +554,13 @@ struct Conn {
     server_name: ServerName<'static>,
     tls: TlsConnector,
     sender: tokio::sync::Mutex<Option<http1::SendRequest<BodyWrapper<Bytes>>>>,
-    /// Requests sent, connections opened, answers with a 4xx/5xx status.
+    /// Requests sent, connections opened, answers with a 4xx/5xx status, answers with a
+    /// Retry-After header.
     requests: AtomicU64,
     connects: AtomicU64,
     failed: AtomicU64,
-    /// The first error answer's status, for the report.
+    retry_after: AtomicU64,
+    /// The first error answer (request and status), for the report.
     first_failure: Mutex<Option<String>>,
 }
 
@@ -577,6 +591,7 @@ impl Conn {
             requests: AtomicU64::new(0),
             connects: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            retry_after: AtomicU64::new(0),
             first_failure: Mutex::new(None),
         })
     }
@@ -593,8 +608,19 @@ impl Conn {
         Ok(sender)
     }
 
+    /// Sends one request; a server that does not answer within [`REQUEST_TIMEOUT`] fails the
+    /// run rather than hanging it.
     async fn send(&self, req: Request<BodyWrapper<Bytes>>) -> Result<BytesResponse, BoxError> {
+        let what = format!("{} {}", req.method(), req.uri());
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.send_now(req)).await {
+            Ok(answer) => answer.map_err(|e| format!("{what}: {e}").into()),
+            Err(_) => Err(format!("{what}: no answer within {REQUEST_TIMEOUT:?}").into()),
+        }
+    }
+
+    async fn send_now(&self, req: Request<BodyWrapper<Bytes>>) -> Result<BytesResponse, BoxError> {
         let (mut parts, body) = req.into_parts();
+        let what = format!("{} {}", parts.method, parts.uri.path());
         if parts.uri.authority().map(|a| a.as_str()) != Some(self.authority.as_str()) {
             return Err(format!("{} is not on {}: one connection per client", parts.uri, self.authority).into());
         }
@@ -615,7 +641,10 @@ impl Conn {
             self.first_failure
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .get_or_insert_with(|| status.to_string());
+                .get_or_insert_with(|| format!("{what} -> {status}"));
+        }
+        if rsp.headers().contains_key(hyper::header::RETRY_AFTER) {
+            self.retry_after.fetch_add(1, Ordering::Relaxed);
         }
         Ok(BytesResponse::from(rsp))
     }
