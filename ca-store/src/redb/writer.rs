@@ -405,6 +405,20 @@ pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        // Writes that skip the fsync (ACME orders, authorizations, nonces) must not wait for
+        // another caller's fsync: when a batch holds both kinds, the light ones are committed
+        // and answered first, in a transaction of their own. Jobs of one batch come from
+        // different callers, so committing them in either order is a valid serialization.
+        if batch.iter().any(Job::durable) && !batch.iter().all(Job::durable) {
+            let (durable, light): (Vec<Job>, Vec<Job>) = batch.drain(..).partition(Job::durable);
+            for mut part in [light, durable] {
+                let commit = apply_and_commit(db, &mut part);
+                for job in part {
+                    job.finish(&commit);
+                }
+            }
+            continue;
+        }
         let commit = apply_and_commit(db, &mut batch);
         for job in batch.drain(..) {
             job.finish(&commit);
