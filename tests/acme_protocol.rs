@@ -1128,3 +1128,67 @@ fn renewal_of_the_same_names_skips_approval_when_the_template_says_so() {
     let (_, order) = finalize(&acct, &["renew.example.com"], "rn4");
     assert_eq!(order["status"], "processing", "{order}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 10. ACME profiles (meta.profiles -> templates) and ARI `replaces`
+
+#[test]
+fn profiles_select_templates_and_replaces_is_checked() {
+    let (ca, srv) = start(
+        "\n[acme.prof]\ntemplate = \"WebServer\"\nvalidation = \"always-valid\"\n\
+         profiles = { both = \"Webclientandserver\" }\n",
+    );
+    let acme = client_for(&ca, &srv, "prof");
+    let dir = acme.get(&format!("{}/acme/prof/directory", srv.url())).json();
+    let profiles = dir["meta"]["profiles"].as_object().expect("meta.profiles");
+    assert!(
+        profiles.contains_key("both") && profiles.contains_key("WebServer"),
+        "{dir}"
+    );
+    let acct = acme.register();
+    let new_order = acme.url("newOrder");
+
+    // An unknown profile: invalidProfile, no order.
+    let before = acme.orders_of(&acct).len();
+    let payload = json!({"identifiers": [{"type": "dns", "value": "p.example.com"}], "profile": "nope"});
+    acme.post_as(&acct, &new_order, &payload).problem(400, "invalidProfile");
+    assert_eq!(acme.orders_of(&acct).len(), before);
+
+    // Profile "both": the order says so and the certificate has both EKUs.
+    let payload = json!({"identifiers": [{"type": "dns", "value": "p.example.com"}], "profile": "both"});
+    let r = acme.post_as(&acct, &new_order, &payload);
+    r.expect(201);
+    let order_url = r.location();
+    assert_eq!(r.json()["profile"], "both");
+    acme.validate_all(&acct, &r.json());
+    let order = acme.poll_order(&acct, &order_url, "pending");
+    let (csr_b64, _) = csr(&ca, "prof1", "p.example.com", "DNS:p.example.com");
+    acme.post_as(&acct, order["finalize"].as_str().unwrap(), &json!({"csr": csr_b64}))
+        .expect(200);
+    let order = acme.poll_order(&acct, &order_url, "processing");
+    let chain = acme.get_as(&acct, order["certificate"].as_str().unwrap()).text();
+    let leaf_path = ca.dir().join("both.pem");
+    std::fs::write(&leaf_path, &chain).unwrap();
+    let text = openssl(
+        ca.dir(),
+        &["x509", "-noout", "-ext", "extendedKeyUsage", "-in", &s(&leaf_path)],
+    )
+    .ok();
+    assert!(
+        text.contains("TLS Web Server Authentication") && text.contains("TLS Web Client Authentication"),
+        "{text}"
+    );
+
+    // ARI replaces: this account's certificate may be replaced once; another account's not.
+    let issued = issue(&ca, &acme, &acct, &["r.example.com"], "rep1");
+    let (cert_id, _, _) = ari_cert_id(&issued.leaf);
+    let replacing = json!({"identifiers": [{"type": "dns", "value": "r.example.com"}], "replaces": cert_id});
+    let first = acme.post_as(&acct, &new_order, &replacing);
+    first.expect(201);
+    assert_eq!(first.json()["replaces"], cert_id.as_str());
+    acme.post_as(&acct, &new_order, &replacing)
+        .problem(409, "alreadyReplaced");
+    let other = acme.register();
+    acme.post_as(&other, &new_order, &replacing)
+        .problem(403, "unauthorized");
+}
