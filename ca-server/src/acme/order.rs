@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use ca_core::acme::base64url;
 use ca_core::acme::challenge::{allowed_challenges, new_token};
 use ca_core::acme::order::{
-    authz_status_from_challenges, can_finalize, order_status_from_authz, AuthzStatus, ChallengeStatus, OrderStatus,
+    authz_status_from_challenges, order_status_from_authz, AuthzStatus, ChallengeStatus, OrderStatus,
 };
-use ca_core::acme::{Identifier, Problem, ProblemType};
+use ca_core::acme::{Identifier, Problem, ProblemType, StatusError};
 use ca_core::csr::{CertRequest, San};
 use ca_core::profile::{Approval, Profile};
 use ca_store::home::acme_config::AcmeApproval;
@@ -365,11 +365,14 @@ pub fn finalize(app: &App, ctx: &Ctx, authed: Authed, id: &str) -> Outcome {
             "the order is already being finalized",
         ));
     };
+    // refresh derives a pending/ready order's status from its authorizations and expiry.
     let order = refresh(app, ctx, own_order(app, ctx, &account, id)?)?;
-    let authzs = current_authzs(app, ctx, &order)?;
-    let statuses: Vec<AuthzStatus> = authzs.iter().map(|a| a.status).collect();
-    let expires = time::OffsetDateTime::from_unix_timestamp(order.expires).unwrap_or(ctx.now);
-    can_finalize(order.status, &statuses, ctx.now, expires)?;
+    if order.status != OrderStatus::Ready {
+        return Err(StatusError::OrderNotReady {
+            status: order.status.to_string(),
+        }
+        .into());
+    }
     let body: Finalize = authed.jws.payload_json()?;
     let der = base64url::decode(body.csr.trim_end_matches('='))
         .map_err(|_| Failure::new(ProblemType::BadCsr, "csr is not base64url"))?;
@@ -387,7 +390,7 @@ pub fn finalize(app: &App, ctx: &Ctx, authed: Authed, id: &str) -> Outcome {
         AcmeApproval::Auto => true,
         AcmeApproval::Template => {
             profile.approval == Approval::Auto
-                || (profile.acme_renewal_auto && holds_same_names(app, &account, &order)?)
+                || (profile.acme_renewal_auto && holds_same_names(app, ctx, &account, &order)?)
         }
     };
     let source = format!("acme:{}", ctx.ep.name);
@@ -458,9 +461,9 @@ fn check_names(sans: &[San], identifiers: &[Identifier]) -> Outcome<()> {
 
 /// Whether the account already holds a live (valid, unrevoked, unexpired) certificate of
 /// the same template for exactly the same names.
-fn holds_same_names(app: &App, account: &AcmeAccount, order: &AcmeOrder) -> Outcome<bool> {
+fn holds_same_names(app: &App, ctx: &Ctx, account: &AcmeAccount, order: &AcmeOrder) -> Outcome<bool> {
     let wanted: BTreeSet<&Identifier> = order.identifiers.iter().collect();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = ctx.t();
     for id in app.store.orders_of_account(&account.id, 1000)?.iter().rev() {
         let Some(o) = app.store.get_order(id)? else { continue };
         if o.status != OrderStatus::Valid || o.template != order.template {
