@@ -320,6 +320,17 @@ fn lego_with_external_account_binding() {
         "lego run --eab",
     );
     a.check_chain(&a.ca.dir().join("lego/certificates/www.privca.test.crt"));
+    // The key is listed as used by the new account, and its HMAC key is never shown again.
+    let listed = a.client(&srv, &["acme", "eab", "list", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key_id"] == kid)
+        .expect("key listed");
+    assert!(row["used_by_account"].as_str().is_some(), "{row}");
+    assert!(!listed.contains(hmac), "{listed}");
     // The key creation is in the audit log.
     let audit = a.client(&srv, &["audit", "list", "--json"]).ok();
     assert!(audit.contains("acme.eab.create"), "{audit}");

@@ -35,17 +35,75 @@ pub enum EabCommand {
         #[arg(long)]
         ttl: Option<String>,
     },
+    /// List EAB keys (never their HMAC keys) and the accounts that used them.
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Only this endpoint's keys.
+        #[arg(long)]
+        endpoint: Option<String>,
+    },
 }
 
 pub fn acme(c: AcmeCommand) -> Result<()> {
-    let AcmeCommand::Eab(EabCommand::Create {
-        server,
-        admin,
-        endpoint,
-        template,
-        names,
-        ttl,
-    }) = c;
+    match c {
+        AcmeCommand::Eab(EabCommand::List {
+            server,
+            admin,
+            endpoint,
+        }) => list(server, admin, endpoint),
+        AcmeCommand::Eab(EabCommand::Create {
+            server,
+            admin,
+            endpoint,
+            template,
+            names,
+            ttl,
+        }) => create(server, admin, endpoint, template, names, ttl),
+    }
+}
+
+fn list(server: ServerArgs, admin: AdminArgs, endpoint: Option<String>) -> Result<()> {
+    let api = Api::admin(&server, &admin)?;
+    let mut rb = api.get("/v1/admin/acme/eab");
+    if let Some(e) = &endpoint {
+        rb = rb.query(&[("endpoint", e)]);
+    }
+    let v: serde_json::Value = api.send(rb)?.json()?;
+    if server.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{:<18} {:<12} {:<20} {:<24} NAMES",
+        "KID", "ENDPOINT", "TEMPLATE", "USED BY ACCOUNT"
+    );
+    for k in v.as_array().into_iter().flatten() {
+        println!(
+            "{:<18} {:<12} {:<20} {:<24} {}",
+            k["key_id"].as_str().unwrap_or(""),
+            k["endpoint"].as_str().unwrap_or(""),
+            k["template"].as_str().unwrap_or("-"),
+            k["used_by_account"].as_str().unwrap_or("(unused)"),
+            k["names"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|n| n.as_str()).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn create(
+    server: ServerArgs,
+    admin: AdminArgs,
+    endpoint: String,
+    template: Option<String>,
+    names: Vec<String>,
+    ttl: Option<String>,
+) -> Result<()> {
     let ttl_seconds = ttl.as_deref().map(crate::util::parse_period).transpose()?;
     let api = Api::admin(&server, &admin)?;
     let body = json!({"endpoint": endpoint, "template": template, "names": names, "ttl_seconds": ttl_seconds});

@@ -32,7 +32,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/v1/admin/certificates/{serial}/revoke", post(revoke))
         .route("/v1/admin/certificates/{serial}/unrevoke", post(unrevoke))
         .route("/v1/admin/tokens", post(create_token))
-        .route("/v1/admin/acme/eab", post(create_eab))
+        .route("/v1/admin/acme/eab", post(create_eab).get(list_eab))
         .route("/v1/admin/audit", get(audit))
         .route("/v1/admin/audit/verify", get(audit_verify))
 }
@@ -328,6 +328,28 @@ async fn create_eab(
         })),
     )
         .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct EabQuery {
+    endpoint: Option<String>,
+}
+
+/// EAB keys without their HMAC keys: id, endpoint, binding, expiry, and the account that used it.
+async fn list_eab(State(app): State<Arc<App>>, _a: Admin, Query(q): Query<EabQuery>) -> Result<Response, ApiError> {
+    let keys = blocking(&app, move |app| {
+        Ok(ca_store::AcmeStore::list_eab_keys(&*app.store, q.endpoint.as_deref())?)
+    })
+    .await?;
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            json!({"key_id": k.key_id, "endpoint": k.endpoint, "template": k.template, "names": k.names,
+                   "created_at": k.created_at, "created_by": k.created_by, "expires_at": k.expires_at,
+                   "used_by_account": k.used_by_account})
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }
 
 #[derive(Deserialize, Default)]
