@@ -1192,3 +1192,56 @@ fn profiles_select_templates_and_replaces_is_checked() {
     acme.post_as(&other, &new_order, &replacing)
         .problem(403, "unauthorized");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. IP identifiers (RFC 8738) and CSRs without a subject (what certbot sends)
+
+#[test]
+fn ip_identifiers_and_subjectless_csrs() {
+    let (ca, srv) = start("\n[acme.ip]\ntemplate = \"WebServer\"\nvalidation = \"always-valid\"\n");
+    let acme = client_for(&ca, &srv, "ip");
+    let acct = acme.register();
+    let new_order = acme.url("newOrder");
+    let payload = json!({"identifiers": [{"type": "ip", "value": "10.0.0.7"}]});
+    let r = acme.post_as(&acct, &new_order, &payload);
+    r.expect(201);
+    let order_url = r.location();
+    // No dns-01 for an address (RFC 8738 7).
+    let authz = acme
+        .get_as(&acct, r.json()["authorizations"][0].as_str().unwrap())
+        .json();
+    assert_eq!(authz["identifier"]["type"], "ip", "{authz}");
+    let types: Vec<&str> = authz["challenges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"http-01") && !types.contains(&"dns-01"), "{types:?}");
+    acme.validate_all(&acct, &r.json());
+    let order = acme.poll_order(&acct, &order_url, "pending");
+    assert_eq!(order["status"], "ready", "{order}");
+    // A CSR with an empty subject and only the IP address: the address becomes the CN.
+    let path = openssl_csr(ca.dir(), "ipcsr", "ec", "/", "IP:10.0.0.7", true);
+    let csr_b64 = b64u(std::fs::read(&path).unwrap());
+    acme.post_as(&acct, order["finalize"].as_str().unwrap(), &json!({"csr": csr_b64}))
+        .expect(200);
+    let order = acme.poll_order(&acct, &order_url, "processing");
+    assert_eq!(order["status"], "valid", "{order}");
+    let chain = acme.get_as(&acct, order["certificate"].as_str().unwrap()).text();
+    verify_chain(&ca, &chain, "ip-chain.pem");
+    let leaf = ca.dir().join("ip-chain.pem");
+    let text = openssl(
+        ca.dir(),
+        &["x509", "-noout", "-subject", "-ext", "subjectAltName", "-in", &s(&leaf)],
+    )
+    .ok();
+    assert!(
+        text.contains("IP Address:10.0.0.7") && text.contains("CN = 10.0.0.7"),
+        "{text}"
+    );
+    // An address written as a DNS name is refused with a pointer to the ip type.
+    let payload = json!({"identifiers": [{"type": "dns", "value": "10.0.0.8"}]});
+    let r = acme.post_as(&acct, &new_order, &payload);
+    assert!(r.text().contains("type ip"), "{}", r.text());
+}

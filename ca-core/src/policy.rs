@@ -32,9 +32,22 @@ pub fn plan(req: &CertRequest, profile: &Profile, days: Option<i64>) -> Result<P
     let mut subject = filter_subject(req.subject(), profile);
     if common_name(&subject).is_none() && profile.subject.cn == CnRule::Required {
         // ACME clients (certbot among them) send a CSR with SANs and an empty subject; the
-        // first DNS name becomes the CN, as public ACME CAs do.
-        if let Some(San::Dns(first)) = req.requested_sans().iter().find(|s| matches!(s, San::Dns(_))) {
-            if let Ok(cn) = crate::name::attribute("CN", first) {
+        // first DNS name (else the first IP address) becomes the CN, as public ACME CAs do.
+        let sans = req.requested_sans();
+        let first = sans
+            .iter()
+            .find_map(|s| match s {
+                San::Dns(d) => Some(d.clone()),
+                _ => None,
+            })
+            .or_else(|| {
+                sans.iter().find_map(|s| match s {
+                    San::Ip(ip) => Some(ip.to_string()),
+                    _ => None,
+                })
+            });
+        if let Some(first) = first {
+            if let Ok(cn) = crate::name::attribute("CN", &first) {
                 if let Ok(set) = SetOfVec::try_from(vec![cn]) {
                     let mut rdns = subject.0.clone();
                     rdns.push(RelativeDistinguishedName::from(set));
