@@ -6,7 +6,7 @@
 use ca_core::acme::{AccountKey, KeyRef, ParsedJws, ProblemType, VerifiedJws};
 use ca_store::{AcmeAccount, AcmeStore, StoreError};
 
-use super::{objects, Ctx, Failure, Outcome};
+use super::{Ctx, Failure, Outcome};
 use crate::app::App;
 
 /// Which key reference a resource takes.
@@ -82,16 +82,22 @@ pub fn authenticate(app: &App, ctx: &Ctx, url: &str, body: &[u8], expect: Expect
     Ok(Authed { jws, account })
 }
 
-/// The account a `kid` names: an account URL of this endpoint.
+/// The account a `kid` names: an account URL of this endpoint. Only its path is compared, so
+/// an account made through one name or port of the daemon (`ca.example`, its IP address, a
+/// new port after a restart) is still the same account through another.
 fn account_of_kid(app: &App, ctx: &Ctx, kid: &str) -> Outcome<AcmeAccount> {
-    let prefix = objects::account_url(ctx, "");
     let missing = || {
         Failure::new(
             ProblemType::AccountDoesNotExist,
             format!("no account {kid:?} on this endpoint"),
         )
     };
-    let id = kid.strip_prefix(&prefix).ok_or_else(missing)?;
+    let path = kid
+        .strip_prefix("https://")
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .ok_or_else(missing)?;
+    let prefix = format!("/acme/{}/acct/", ctx.ep.name);
+    let id = path.strip_prefix(&prefix).ok_or_else(missing)?;
     match app.store.get_account(id)? {
         Some(a) if a.endpoint == ctx.ep.name => Ok(a),
         _ => Err(missing()),
