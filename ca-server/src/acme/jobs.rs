@@ -8,7 +8,7 @@ use ca_store::AcmeStore;
 use crate::app::App;
 
 /// How often expired ACME state is purged. Small batches keep the single writer free.
-const PURGE_EVERY: Duration = Duration::from_secs(300);
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Starts the purge loop (runs until the runtime stops).
 pub fn start(app: Arc<App>) {

@@ -7,8 +7,9 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use ca_core::acme::base64url;
 
-/// How long a nonce is accepted after it was handed out.
-pub const NONCE_LIFETIME_SECS: i64 = 3600;
+/// How long a nonce is accepted after it was handed out. Clients use a nonce within seconds
+/// (every response carries a fresh one), and the used-nonce records live this long.
+pub const NONCE_LIFETIME_SECS: i64 = 300;
 
 /// Bytes: 8 issued-at (unix seconds, BE), 8 random, 16 truncated HMAC-SHA256.
 const RAW_LEN: usize = 32;
