@@ -147,7 +147,9 @@ async fn post_resource(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !ctype.trim().eq_ignore_ascii_case("application/jose+json") {
+    // The media type without parameters (`; charset=...`).
+    let media = ctype.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/jose+json") {
         let mut f = Failure::malformed(format!(
             "ACME requests must have Content-Type application/jose+json, not {ctype:?}"
         ));
