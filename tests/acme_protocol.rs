@@ -1244,4 +1244,13 @@ fn ip_identifiers_and_subjectless_csrs() {
     let payload = json!({"identifiers": [{"type": "dns", "value": "10.0.0.8"}]});
     let r = acme.post_as(&acct, &new_order, &payload);
     assert!(r.text().contains("type ip"), "{}", r.text());
+    // The ACME traffic is in /metrics: requests by resource and status, the issuance.
+    let metrics = acme.get(&format!("{}/metrics", srv.url())).text();
+    for needle in [
+        "privca_acme_requests_total{endpoint=\"ip\",resource=\"finalize\",status=\"200\"}",
+        "privca_acme_requests_total{endpoint=\"ip\",resource=\"new-order\",status=\"400\"}",
+        "privca_requests_total{template=\"WebServer\",outcome=\"issued\"}",
+    ] {
+        assert!(metrics.contains(needle), "{needle} not in:\n{metrics}");
+    }
 }

@@ -45,3 +45,19 @@ pub fn crl_seconds_left(issuer: &str, secs: i64) {
 pub fn ocsp(outcome: &'static str) {
     metrics::counter!("privca_ocsp_responses_total", "outcome" => outcome).increment(1);
 }
+
+/// Counts one ACME request by endpoint, resource kind (new-order, finalize, chall, ...) and
+/// answer status.
+pub fn acme_request(endpoint: &str, resource: &'static str, status: u16) {
+    metrics::counter!("privca_acme_requests_total", "endpoint" => endpoint.to_string(), "resource" => resource,
+        "status" => status.to_string())
+    .increment(1);
+}
+
+/// Counts one finished challenge validation by endpoint, challenge type and result (valid,
+/// invalid).
+pub fn acme_validation(endpoint: &str, challenge: &'static str, result: &'static str) {
+    metrics::counter!("privca_acme_validations_total", "endpoint" => endpoint.to_string(), "challenge" => challenge,
+        "result" => result)
+    .increment(1);
+}

@@ -148,12 +148,14 @@ impl Validation {
                     c.validated = Some(now);
                     c.error = None;
                     a.status = AuthzStatus::Valid;
+                    crate::metrics::acme_validation(&ep, self.kind.as_str(), "valid");
                     tracing::info!(endpoint = %ep, %identifier, challenge = %self.kind, "ACME challenge valid");
                 }
                 Err(failure) => {
                     c.status = ChallengeStatus::Invalid;
                     c.error = Some(stored(&Problem::new(failure.problem, failure.detail.clone())));
                     a.status = AuthzStatus::Invalid;
+                    crate::metrics::acme_validation(&ep, self.kind.as_str(), "invalid");
                     tracing::info!(endpoint = %ep, %identifier, challenge = %self.kind, detail = %failure.detail, "ACME challenge invalid");
                 }
             }

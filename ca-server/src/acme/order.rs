@@ -394,6 +394,7 @@ pub fn finalize(app: &App, ctx: &Ctx, authed: Authed, id: &str) -> Outcome {
         }
     };
     let source = format!("acme:{}", ctx.ep.name);
+    let started = std::time::Instant::now();
     let outcome = app
         .record_and_issue(
             Recording {
@@ -412,11 +413,14 @@ pub fn finalize(app: &App, ctx: &Ctx, authed: Authed, id: &str) -> Outcome {
     let mut order = order;
     match outcome {
         Submitted::Issued { request_id, cert } => {
+            crate::metrics::issuance(started.elapsed());
+            crate::metrics::request(&profile.name, "issued");
             order.status = OrderStatus::Valid;
             order.request_id = Some(request_id);
             order.certificate = Some((cert.record.issuer.clone(), cert.record.serial.clone()));
         }
         Submitted::Pending { request_id } => {
+            crate::metrics::request(&profile.name, "pending");
             order.status = OrderStatus::Processing;
             order.request_id = Some(request_id);
         }

@@ -156,6 +156,7 @@ async fn post_resource(
         f.status = Some(415);
         return problem_response(&app, Some(&ctx), f);
     }
+    let kind = resource_kind(&resource);
     let app2 = Arc::clone(&app);
     let outcome = run_blocking(&app, move || {
         let ctx = ctx;
@@ -163,7 +164,27 @@ async fn post_resource(
         (ctx, out)
     })
     .await;
-    finish(&app, outcome)
+    let response = finish(&app, outcome);
+    crate::metrics::acme_request(&ep, kind, response.status().as_u16());
+    response
+}
+
+/// The metric label of a POSTed resource path.
+fn resource_kind(resource: &str) -> &'static str {
+    let parts: Vec<&str> = resource.split('/').collect();
+    match parts.as_slice() {
+        ["new-account"] => "new-account",
+        ["revoke-cert"] => "revoke-cert",
+        ["key-change"] => "key-change",
+        ["new-order"] => "new-order",
+        ["acct", ..] => "account",
+        ["order", _, "finalize"] => "finalize",
+        ["order", ..] => "order",
+        ["authz", ..] => "authz",
+        ["chall", ..] => "challenge",
+        ["cert", ..] => "certificate",
+        _ => "unknown",
+    }
 }
 
 /// Runs one request's synchronous work (store commits, signatures) on the blocking pool.
