@@ -95,6 +95,12 @@ impl Endpoint {
             timeout: Duration::from_secs(10),
             attempts: 3,
         });
+        if cfg.validation == AcmeValidation::AlwaysValid {
+            tracing::warn!(
+                "ACME endpoint {name} has validation = \"always-valid\": every challenge passes unchecked and \
+                 anyone may get any name template {template} allows; for tests and benchmarks only"
+            );
+        }
         let hours = cfg
             .order_lifetime_hours
             .unwrap_or(DEFAULT_ORDER_HOURS)
