@@ -56,11 +56,13 @@ use instant_acme::{
     Account, AuthorizationStatus, BodyWrapper, BytesResponse, ChallengeType, HttpClient, Identifier, NewAccount,
     NewOrder, Order, OrderStatus,
 };
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+mod common;
+
+use common::{ms, pct, tls_config, BoxError, Opts};
 
 /// Keys signing the CSRs (as enroll_load: the key pool is not what is measured).
 const CSR_KEYS: usize = 32;
@@ -95,7 +97,7 @@ fn main() -> Result<(), BoxError> {
     let Some((verb, rest)) = args.split_first() else {
         usage()
     };
-    let opts = Opts::parse(rest)?;
+    let opts = Opts::parse(rest, usage)?;
     match verb.as_str() {
         "once" => once(&opts),
         "run" => run(&opts),
@@ -103,36 +105,7 @@ fn main() -> Result<(), BoxError> {
     }
 }
 
-/// Command-line options of both verbs (`--name value` pairs).
-struct Opts(Vec<(String, String)>);
-
 impl Opts {
-    fn parse(args: &[String]) -> Result<Opts, BoxError> {
-        let mut out = Vec::new();
-        let mut it = args.iter();
-        while let Some(k) = it.next() {
-            let Some(name) = k.strip_prefix("--") else { usage() };
-            let v = it.next().ok_or_else(|| format!("{k} needs a value"))?;
-            out.push((name.to_string(), v.clone()));
-        }
-        Ok(Opts(out))
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn req(&self, name: &str) -> Result<&str, BoxError> {
-        self.get(name).ok_or_else(|| format!("--{name} is required").into())
-    }
-
-    fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, BoxError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name} {v:?} is not a number").into()),
-        }
-    }
-
     /// The label of the server under test (only printed).
     fn target(&self) -> Result<&str, BoxError> {
         match self.req("target")? {
@@ -661,37 +634,4 @@ impl HttpClient for Transport {
         let conn = Arc::clone(&self.0);
         Box::pin(async move { conn.send(req).await.map_err(instant_acme::Error::Other) })
     }
-}
-
-/// rustls (aws-lc-rs) trusting only `root`, HTTP/1.1 only, as enroll_load builds it.
-fn tls_config(root: &Path) -> Result<Arc<rustls::ClientConfig>, BoxError> {
-    let pem = std::fs::read_to_string(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for (label, der) in ca_core::pem::decode_all(&pem).map_err(|e| format!("{}: {e}", root.display()))? {
-        if label == "CERTIFICATE" {
-            roots.add(CertificateDer::from(der))?;
-        }
-    }
-    if roots.is_empty() {
-        return Err(format!("{} holds no certificate", root.display()).into());
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// The `q` quantile (nearest rank) of sorted latencies.
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }

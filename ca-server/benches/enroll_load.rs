@@ -37,9 +37,10 @@ use ca_core::csr::San;
 use ca_core::csrbuild::build_csr;
 use ca_core::keys::{generate_pkcs8, KeyPair, KeyType};
 use ca_core::name::parse_dn;
-use rustls::pki_types::CertificateDer;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+mod common;
+
+use common::{ms, pct, tls_config, BoxError, Opts};
 
 fn usage() -> ! {
     eprintln!(
@@ -56,42 +57,11 @@ fn main() -> Result<(), BoxError> {
     let Some((verb, rest)) = args.split_first() else {
         usage()
     };
-    let opts = Opts::parse(rest)?;
+    let opts = Opts::parse(rest, usage)?;
     match verb.as_str() {
         "gen" => gen(&opts),
         "run" => run(&opts),
         _ => usage(),
-    }
-}
-
-/// Command-line options of both verbs (`--name value` pairs).
-struct Opts(Vec<(String, String)>);
-
-impl Opts {
-    fn parse(args: &[String]) -> Result<Opts, BoxError> {
-        let mut out = Vec::new();
-        let mut it = args.iter();
-        while let Some(k) = it.next() {
-            let Some(name) = k.strip_prefix("--") else { usage() };
-            let v = it.next().ok_or_else(|| format!("{k} needs a value"))?;
-            out.push((name.to_string(), v.clone()));
-        }
-        Ok(Opts(out))
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn req(&self, name: &str) -> Result<&str, BoxError> {
-        self.get(name).ok_or_else(|| format!("--{name} is required").into())
-    }
-
-    fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, BoxError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name} {v:?} is not a number").into()),
-        }
     }
 }
 
@@ -300,27 +270,6 @@ fn client(tls: Option<Arc<rustls::ClientConfig>>) -> Result<reqwest::Client, Box
     Ok(b.build()?)
 }
 
-/// rustls (aws-lc-rs) trusting only `root`, as `ca-cli` builds it.
-fn tls_config(root: &Path) -> Result<Arc<rustls::ClientConfig>, BoxError> {
-    let pem = std::fs::read_to_string(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for (label, der) in ca_core::pem::decode_all(&pem).map_err(|e| format!("{}: {e}", root.display()))? {
-        if label == "CERTIFICATE" {
-            roots.add(CertificateDer::from(der))?;
-        }
-    }
-    if roots.is_empty() {
-        return Err(format!("{} holds no certificate", root.display()).into());
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
-}
-
 /// The PEM CSRs of `dir`, in file-name order.
 fn read_csrs(dir: &Path) -> Result<Vec<Vec<u8>>, BoxError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -336,16 +285,4 @@ fn read_csrs(dir: &Path) -> Result<Vec<Vec<u8>>, BoxError> {
         .iter()
         .map(|f| std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()).into()))
         .collect()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// The `q` quantile (nearest rank) of sorted latencies.
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }

@@ -39,6 +39,13 @@ impl ChallengeType {
         }
     }
 
+    /// The method of a wire name, e.g. `http-01`.
+    pub fn from_name(name: &str) -> Option<ChallengeType> {
+        [ChallengeType::Http01, ChallengeType::Dns01, ChallengeType::TlsAlpn01]
+            .into_iter()
+            .find(|t| t.as_str() == name)
+    }
+
     /// Whether this method can prove control of `identifier`: a wildcard only through DNS
     /// (RFC 8555 7.1.3), an IP address never through DNS (RFC 8738 7).
     pub fn applies_to(self, identifier: &Identifier) -> bool {

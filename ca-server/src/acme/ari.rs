@@ -3,12 +3,11 @@
 //! certificate of the same account.
 use ca_core::acme::ari::{parse_cert_id, suggested_window};
 use ca_core::acme::ProblemType;
-use ca_store::queue::RequestQueue;
 use ca_store::{AcmeAccount, CertIndex, CertRecord};
 use serde_json::json;
 
 use super::objects::rfc3339;
-use super::order::account_tag;
+use super::order::issued_to;
 use super::{Ctx, Failure, Outcome, Reply};
 use crate::app::App;
 
@@ -42,11 +41,7 @@ pub fn renewal_info(app: &App, ctx: &Ctx, cert_id: &str) -> Outcome {
 /// A newOrder's `replaces`: the certificate must exist and have been issued to this account.
 pub fn check_replaces(app: &App, _ctx: &Ctx, account: &AcmeAccount, cert_id: &str) -> Outcome<()> {
     let rec = lookup(app, cert_id).map_err(|f| Failure::malformed(format!("replaces: {}", f.problem.detail)))?;
-    let owner = match rec.request_id {
-        Some(id) => app.store.get_request(id)?.and_then(|r| r.request.submitter),
-        None => None,
-    };
-    if owner.as_deref() != Some(account_tag(account).as_str()) {
+    if !issued_to(app, &rec, account)? {
         return Err(Failure::new(
             ProblemType::Unauthorized,
             "replaces names a certificate that was not issued to this account",

@@ -97,12 +97,7 @@ pub fn challenge(app: &Arc<App>, ctx: &Ctx, authed: Authed, authz_id: &str, inde
 }
 
 fn challenge_type(name: &str) -> Outcome<ChallengeType> {
-    match name {
-        "http-01" => Ok(ChallengeType::Http01),
-        "dns-01" => Ok(ChallengeType::Dns01),
-        "tls-alpn-01" => Ok(ChallengeType::TlsAlpn01),
-        other => Err(Failure::internal(format!("stored challenge of unknown type {other}"))),
-    }
+    ChallengeType::from_name(name).ok_or_else(|| Failure::internal(format!("stored challenge of unknown type {name}")))
 }
 
 /// One challenge validation running in the background.

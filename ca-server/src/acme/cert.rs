@@ -3,13 +3,13 @@
 use ca_core::acme::{base64url, ProblemType};
 use ca_core::pem;
 use ca_core::revocation::Reason;
-use ca_store::queue::{Actor, RequestQueue};
+use ca_store::queue::Actor;
 use ca_store::{AcmeStore, CertIndex, CertRecord};
 use serde::Deserialize;
 
 use super::auth::Authed;
 use super::objects::cert_url;
-use super::order::{account_tag, own_order};
+use super::order::{issued_to, own_order};
 use super::{app_failure, Body, Ctx, Failure, Outcome, Reply};
 use crate::app::{App, AppError};
 
@@ -25,13 +25,7 @@ pub fn download(app: &App, ctx: &Ctx, authed: Authed, order_id: &str, alternate:
         .store
         .get(issuer, serial)?
         .ok_or_else(|| Failure::internal("the order's certificate is missing from the index"))?;
-    let by_root = app
-        .auth
-        .profiles()
-        .get(&rec.profile)
-        .map(|p| p.sign_with_root)
-        .unwrap_or(false);
-    let mut chain = app.chain_for(issuer, rec.der, by_root);
+    let mut chain = app.chain_for(rec);
     if !alternate && chain.len() > 1 {
         chain.pop();
     }
@@ -75,11 +69,7 @@ pub fn revoke(app: &App, ctx: &Ctx, authed: Authed) -> Outcome {
     };
     let actor = match &authed.account {
         Some(account) => {
-            let owner = match rec.request_id {
-                Some(id) => app.store.get_request(id)?.and_then(|r| r.request.submitter),
-                None => None,
-            };
-            if owner.as_deref() != Some(account_tag(account).as_str()) && !holds_all_names(app, account, &rec)? {
+            if !issued_to(app, &rec, account)? && !holds_all_names(app, account, &rec)? {
                 return Err(Failure::unauthorized(
                     "this account neither ordered the certificate nor holds authorizations for all its names",
                 ));

@@ -58,14 +58,13 @@ impl Endpoint {
             None => vec![ChallengeType::Http01, ChallengeType::Dns01, ChallengeType::TlsAlpn01],
             Some(list) => list
                 .iter()
-                .map(|c| match c.as_str() {
-                    "http-01" => Ok(ChallengeType::Http01),
-                    "dns-01" => Ok(ChallengeType::Dns01),
-                    "tls-alpn-01" => Ok(ChallengeType::TlsAlpn01),
-                    other => bail!(
-                        "{}: challenges: {other:?} is not one of http-01, dns-01, tls-alpn-01",
-                        ctx()
-                    ),
+                .map(|c| {
+                    ChallengeType::from_name(c).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{}: challenges: {c:?} is not one of http-01, dns-01, tls-alpn-01",
+                            ctx()
+                        )
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?,
         };

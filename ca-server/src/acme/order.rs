@@ -32,6 +32,15 @@ pub fn account_tag(account: &AcmeAccount) -> String {
     format!("acme-account:{}", account.id)
 }
 
+/// Whether `cert` was issued to `account` (its request's submitter is the account).
+pub fn issued_to(app: &App, cert: &ca_store::CertRecord, account: &AcmeAccount) -> Outcome<bool> {
+    let owner = match cert.request_id {
+        Some(id) => app.store.get_request(id)?.and_then(|r| r.request.submitter),
+        None => None,
+    };
+    Ok(owner.as_deref() == Some(account_tag(account).as_str()))
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct NewOrder {

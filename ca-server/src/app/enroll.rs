@@ -141,13 +141,7 @@ impl App {
                 let cert = self.store.get(issuer, serial)?.ok_or_else(|| {
                     AppError::NotFound(format!("the certificate of request {id} is missing from the index"))
                 })?;
-                let by_root = self
-                    .auth
-                    .profiles()
-                    .get(&cert.profile)
-                    .map(|p| p.sign_with_root)
-                    .unwrap_or(false);
-                Ok(self.chain_for(issuer, cert.der, by_root))
+                Ok(self.chain_for(cert))
             }
             (RequestStatus::Pending, _) => Err(AppError::Conflict(format!(
                 "request {id} is pending: taken under submission"

@@ -75,10 +75,17 @@ impl App {
         })
     }
 
-    /// The chain for a leaf of `issuer`: leaf, intermediate (unless root-signed), root.
-    pub fn chain_for(&self, issuer: &str, leaf: Vec<u8>, signed_by_root: bool) -> Vec<Vec<u8>> {
-        let mut chain = vec![leaf];
-        if let Some(ca) = self.cas.get(issuer) {
+    /// The chain of an issued certificate: leaf, intermediate (unless its template signs
+    /// with the root), root.
+    pub fn chain_for(&self, cert: ca_store::CertRecord) -> Vec<Vec<u8>> {
+        let signed_by_root = self
+            .auth
+            .profiles()
+            .get(&cert.profile)
+            .map(|p| p.sign_with_root)
+            .unwrap_or(false);
+        let mut chain = vec![cert.der];
+        if let Some(ca) = self.cas.get(&cert.issuer) {
             if !signed_by_root {
                 chain.push(ca.intermediate_der.clone());
             }

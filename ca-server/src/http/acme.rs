@@ -113,7 +113,7 @@ async fn renewal_info(
         Err(f) => return problem_response(&app, None, f),
     };
     let app2 = Arc::clone(&app);
-    let outcome = run_blocking(&app, move || {
+    let outcome = run_blocking(move || {
         let ctx = ctx;
         let out = ari::renewal_info(&app2, &ctx, &cert_id);
         (ctx, out)
@@ -156,9 +156,9 @@ async fn post_resource(
         f.status = Some(415);
         return problem_response(&app, Some(&ctx), f);
     }
-    let kind = resource_kind(&resource);
+    let kind = Resource::label(&resource);
     let app2 = Arc::clone(&app);
-    let outcome = run_blocking(&app, move || {
+    let outcome = run_blocking(move || {
         let ctx = ctx;
         let out = dispatch(&app2, &ctx, &resource, &body);
         (ctx, out)
@@ -169,26 +169,8 @@ async fn post_resource(
     response
 }
 
-/// The metric label of a POSTed resource path.
-fn resource_kind(resource: &str) -> &'static str {
-    let parts: Vec<&str> = resource.split('/').collect();
-    match parts.as_slice() {
-        ["new-account"] => "new-account",
-        ["revoke-cert"] => "revoke-cert",
-        ["key-change"] => "key-change",
-        ["new-order"] => "new-order",
-        ["acct", ..] => "account",
-        ["order", _, "finalize"] => "finalize",
-        ["order", ..] => "order",
-        ["authz", ..] => "authz",
-        ["chall", ..] => "challenge",
-        ["cert", ..] => "certificate",
-        _ => "unknown",
-    }
-}
-
 /// Runs one request's synchronous work (store commits, signatures) on the blocking pool.
-async fn run_blocking<F>(_app: &Arc<App>, f: F) -> Option<(Ctx, Outcome)>
+async fn run_blocking<F>(f: F) -> Option<(Ctx, Outcome)>
 where
     F: FnOnce() -> (Ctx, Outcome) + Send + 'static,
 {
@@ -203,51 +185,88 @@ fn finish(app: &App, outcome: Option<(Ctx, Outcome)>) -> Response {
     }
 }
 
-fn dispatch(app: &Arc<App>, ctx: &Ctx, resource: &str, body: &[u8]) -> Outcome {
-    let url = ctx.url(resource);
-    let parts: Vec<&str> = resource.split('/').collect();
-    let expect = match parts.as_slice() {
-        ["new-account"] => Expect::Jwk,
-        ["revoke-cert"] => Expect::Either,
-        _ => Expect::Kid,
-    };
-    // Unknown resources are refused before any authentication work.
-    let known = matches!(
-        parts.as_slice(),
-        ["new-account"]
-            | ["revoke-cert"]
-            | ["key-change"]
-            | ["new-order"]
-            | ["acct", _]
-            | ["acct", _, "orders"]
-            | ["order", _]
-            | ["order", _, "finalize"]
-            | ["authz", _]
-            | ["chall", _, _]
-            | ["cert", _]
-            | ["cert", _, "1"]
-    );
-    if !known {
-        return Err(Failure::not_found(&format!("ACME resource {resource:?}")));
+/// A POSTed ACME resource, parsed from the path after `/acme/{endpoint}/`.
+enum Resource<'a> {
+    NewAccount,
+    RevokeCert,
+    KeyChange,
+    NewOrder,
+    Account(&'a str),
+    AccountOrders(&'a str),
+    Order(&'a str),
+    Finalize(&'a str),
+    Authz(&'a str),
+    Challenge(&'a str, &'a str),
+    Certificate(&'a str, bool),
+}
+
+impl<'a> Resource<'a> {
+    fn parse(path: &'a str) -> Option<Resource<'a>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        Some(match parts.as_slice() {
+            ["new-account"] => Resource::NewAccount,
+            ["revoke-cert"] => Resource::RevokeCert,
+            ["key-change"] => Resource::KeyChange,
+            ["new-order"] => Resource::NewOrder,
+            ["acct", id] => Resource::Account(id),
+            ["acct", id, "orders"] => Resource::AccountOrders(id),
+            ["order", id] => Resource::Order(id),
+            ["order", id, "finalize"] => Resource::Finalize(id),
+            ["authz", id] => Resource::Authz(id),
+            ["chall", id, index] => Resource::Challenge(id, index),
+            ["cert", id] => Resource::Certificate(id, false),
+            ["cert", id, "1"] => Resource::Certificate(id, true),
+            _ => return None,
+        })
     }
-    let authed = authenticate(app, ctx, &url, body, expect)?;
-    match parts.as_slice() {
-        ["new-account"] => account::new_account(app, ctx, authed),
-        ["revoke-cert"] => cert::revoke(app, ctx, authed),
-        ["key-change"] => account::key_change(app, ctx, authed, &url),
-        ["new-order"] => order::new_order(app, ctx, authed),
-        ["acct", id] => account::account(app, ctx, authed, id),
-        ["acct", id, "orders"] => account::orders(app, ctx, authed, id),
-        ["order", id] => order::get_order(app, ctx, authed, id),
-        ["order", id, "finalize"] => order::finalize(app, ctx, authed, id),
-        ["authz", id] => authz::authz(app, ctx, authed, id),
-        ["chall", id, index] => {
+
+    /// Which key reference the request must carry.
+    fn expect(&self) -> Expect {
+        match self {
+            Resource::NewAccount => Expect::Jwk,
+            Resource::RevokeCert => Expect::Either,
+            _ => Expect::Kid,
+        }
+    }
+
+    /// The label in `privca_acme_requests_total`.
+    fn label(path: &str) -> &'static str {
+        match Resource::parse(path) {
+            Some(Resource::NewAccount) => "new-account",
+            Some(Resource::RevokeCert) => "revoke-cert",
+            Some(Resource::KeyChange) => "key-change",
+            Some(Resource::NewOrder) => "new-order",
+            Some(Resource::Account(_) | Resource::AccountOrders(_)) => "account",
+            Some(Resource::Order(_)) => "order",
+            Some(Resource::Finalize(_)) => "finalize",
+            Some(Resource::Authz(_)) => "authz",
+            Some(Resource::Challenge(..)) => "challenge",
+            Some(Resource::Certificate(..)) => "certificate",
+            None => "unknown",
+        }
+    }
+}
+
+fn dispatch(app: &Arc<App>, ctx: &Ctx, path: &str, body: &[u8]) -> Outcome {
+    // Unknown resources are refused before any authentication work.
+    let resource = Resource::parse(path).ok_or_else(|| Failure::not_found(&format!("ACME resource {path:?}")))?;
+    let url = ctx.url(path);
+    let authed = authenticate(app, ctx, &url, body, resource.expect())?;
+    match resource {
+        Resource::NewAccount => account::new_account(app, ctx, authed),
+        Resource::RevokeCert => cert::revoke(app, ctx, authed),
+        Resource::KeyChange => account::key_change(app, ctx, authed, &url),
+        Resource::NewOrder => order::new_order(app, ctx, authed),
+        Resource::Account(id) => account::account(app, ctx, authed, id),
+        Resource::AccountOrders(id) => account::orders(app, ctx, authed, id),
+        Resource::Order(id) => order::get_order(app, ctx, authed, id),
+        Resource::Finalize(id) => order::finalize(app, ctx, authed, id),
+        Resource::Authz(id) => authz::authz(app, ctx, authed, id),
+        Resource::Challenge(id, index) => {
             let index: usize = index.parse().map_err(|_| Failure::not_found("challenge"))?;
             authz::challenge(app, ctx, authed, id, index)
         }
-        ["cert", id] => cert::download(app, ctx, authed, id, false),
-        ["cert", id, "1"] => cert::download(app, ctx, authed, id, true),
-        _ => Err(Failure::not_found(&format!("ACME resource {resource:?}"))),
+        Resource::Certificate(id, alternate) => cert::download(app, ctx, authed, id, alternate),
     }
 }
 
