@@ -27,7 +27,14 @@ fn ca(kind: KeyType, subject: &str) -> IssuingCa {
     let rng = SystemRandom::new();
     let root_key = key(kind);
     let root_name = parse_dn("CN=Test Root,O=Example").unwrap();
-    let root_der = root_certificate(&root_name, &root_key, 3650, &Serial::random(&rng).unwrap(), now()).unwrap();
+    let root_der = root_certificate(
+        &root_name,
+        &root_key,
+        3650,
+        &Serial::random(&rng, now()).unwrap(),
+        now(),
+    )
+    .unwrap();
     let urls = IssuerUrls {
         crl: vec!["http://127.0.0.1:8080/crl/default-root.crl".into()],
         ..Default::default()
@@ -41,7 +48,7 @@ fn ca(kind: KeyType, subject: &str) -> IssuingCa {
         int_key.public_key_der(),
         Some(0),
         1826,
-        &Serial::random(&rng).unwrap(),
+        &Serial::random(&rng, now()).unwrap(),
         now(),
     )
     .unwrap();
@@ -97,7 +104,7 @@ fn leaf_from_each_key_type_is_a_leaf_with_profile_extensions() {
         );
         let rng = SystemRandom::new();
         let issued = issuer
-            .issue(&req, &profile, None, Serial::random(&rng).unwrap(), now())
+            .issue(&req, &profile, None, Serial::random(&rng, now()).unwrap(), now())
             .unwrap();
         let (_, cert) = X509Certificate::from_der(&issued.der).unwrap();
         let (_, int) = X509Certificate::from_der(issuer.cert_der()).unwrap();
@@ -200,7 +207,7 @@ fn mismatched_issuer_key_is_refused() {
         &parse_dn("CN=R").unwrap(),
         &k,
         10,
-        &Serial::random(&rng).unwrap(),
+        &Serial::random(&rng, now()).unwrap(),
         now(),
     )
     .unwrap();

@@ -48,7 +48,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn serial() -> Serial {
-    Serial::random(&SystemRandom::new()).unwrap()
+    Serial::random(&SystemRandom::new(), time::OffsetDateTime::now_utc()).unwrap()
 }
 
 /// A root, an intermediate under it, three leaves from the intermediate, all written to a

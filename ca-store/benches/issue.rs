@@ -5,13 +5,15 @@
 //! ```text
 //! cargo bench -p ca-store --bench issue -- --key-type ecdsa-p256 --dir DIR [--csrs 2000]
 //!     [--keys 32] [--seconds 4] [--submitters 1,16] [--breakdown] [--no-raw]
+//!     [--commit two-phase,checksum]
 //! ```
 //!
 //! For one issuer key type it creates a CA home in `DIR/home`, writes `--csrs` CSRs (PEM) to
 //! `DIR/csr/` (so openssl can issue the very same requests), then measures
 //! (a) the raw limit: `CertRequest::parse` + `IssuingCa::issue` on every core, no store;
 //! (b) `Authority::issue` through a real on-disk `RedbIndex` (durable group commit) with each
-//!     `--submitters` count of concurrent threads.
+//!     `--submitters` count of concurrent threads, in each `--commit` mode (`[store] commit`;
+//!     the default, two-phase, reports as `mode=b`, checksum as `mode=b-checksum`).
 //!
 //! Each run is time-boxed (`--seconds`) and cycles through the CSRs; serials are random, so
 //! reusing a CSR issues a new certificate. Results are printed as `RESULT key=value ...` lines
@@ -34,7 +36,7 @@ use ca_core::profile::Profile;
 use ca_core::serial::Serial;
 use ca_store::home::authority::{Authority, KeyScope};
 use ca_store::home::{CaHome, InitOptions};
-use ca_store::CertIndex;
+use ca_store::{CertIndex, CommitMode, RedbIndex};
 use time::OffsetDateTime;
 
 const PASSPHRASE: &[u8] = b"privca-bench-passphrase";
@@ -55,12 +57,13 @@ struct Args {
     submitters: Vec<usize>,
     breakdown: bool,
     raw: bool,
+    commits: Vec<CommitMode>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench -p ca-store --bench issue -- --key-type KT --dir DIR [--csrs N] [--keys N] \
-         [--seconds S] [--submitters 1,16] [--breakdown] [--no-raw]"
+         [--seconds S] [--submitters 1,16] [--breakdown] [--no-raw] [--commit two-phase,checksum]"
     );
     std::process::exit(2)
 }
@@ -75,6 +78,7 @@ fn parse_args() -> Result<Args, BoxError> {
         submitters: vec![1, 16],
         breakdown: false,
         raw: true,
+        commits: vec![CommitMode::TwoPhase, CommitMode::Checksum],
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -89,6 +93,16 @@ fn parse_args() -> Result<Args, BoxError> {
                 args.submitters = value().split(',').map(str::parse).collect::<Result<_, _>>()?;
             }
             "--breakdown" => args.breakdown = true,
+            "--commit" => {
+                args.commits = value()
+                    .split(',')
+                    .map(|m| match m {
+                        "two-phase" => Ok(CommitMode::TwoPhase),
+                        "checksum" => Ok(CommitMode::Checksum),
+                        _ => Err(format!("unknown commit mode {m:?} (two-phase, checksum)")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
             // Skips (a): for profiling the durable path alone.
             "--no-raw" => args.raw = false,
             // cargo bench appends --bench to the arguments of harness = false targets.
@@ -141,32 +155,50 @@ fn main() -> Result<(), BoxError> {
 
     // (a) raw limit: parse + verify CSR, policy, build, sign. No store, every core.
     if args.raw {
-        raw(&ca, &profile, &csrs, cores, Duration::from_millis(300), now)?; // warm-up
-        let (n, el) = raw(&ca, &profile, &csrs, cores, secs, now)?;
+        raw(&ca, &profile, &csrs, cores, Duration::from_millis(300))?; // warm-up
+        let (n, el) = raw(&ca, &profile, &csrs, cores, secs)?;
         report(kt, "a", cores, n, el, None);
     }
 
-    // (b) the real service: Authority::issue through a RedbIndex on disk.
-    let index: Arc<dyn CertIndex> = Arc::new(home.open_index()?);
-    let auth = Arc::new(Authority::open(
-        home.clone(),
-        Arc::clone(&index),
-        PASSPHRASE,
-        &KeyScope::all_intermediates(&home),
-    )?);
-    // CaHome::create already issued the bootstrap admin certificate into this index.
-    let before = index.count()?;
-    let mut total = 0;
-    for &threads in &args.submitters {
-        let (n, el, lat) = durable(&auth, &csrs, threads, secs, now)?;
-        total += n;
-        report(kt, "b", threads, n, el, Some(&lat));
+    // (b) the real service: Authority::issue through a RedbIndex on disk, once per commit
+    // mode, each on its own copy of the new home's index (which holds the bootstrap admin
+    // certificate) so every mode starts from the same file.
+    let pristine = args.dir.join("home").join(&home.config.store.path);
+    for &mode in &args.commits {
+        let name = match mode {
+            CommitMode::TwoPhase => "two-phase",
+            CommitMode::Checksum => "checksum",
+        };
+        let path = args.dir.join(format!("index-{name}.redb"));
+        std::fs::copy(&pristine, &path)?;
+        let redb = RedbIndex::open_with(&path, mode)?;
+        println!("   commit = \"{name}\"");
+        let index: Arc<dyn CertIndex> = Arc::new(redb);
+        let auth = Arc::new(Authority::open(
+            home.clone(),
+            Arc::clone(&index),
+            PASSPHRASE,
+            &KeyScope::all_intermediates(&home),
+        )?);
+        let before = index.count()?;
+        let mut total = 0;
+        // The default mode reports as "b", the other as "b-<mode>".
+        let label = if mode == CommitMode::default() {
+            "b".to_owned()
+        } else {
+            format!("b-{name}")
+        };
+        for &threads in &args.submitters {
+            let (n, el, lat) = durable(&auth, &csrs, threads, secs)?;
+            total += n;
+            report(kt, &label, threads, n, el, Some(&lat));
+        }
+        let stored = index.count()? - before;
+        if stored != total as u64 {
+            return Err(format!("index gained {stored} records in {total} issuances").into());
+        }
+        println!("   check: index holds all {stored} issued records");
     }
-    let stored = index.count()? - before;
-    if stored != total as u64 {
-        return Err(format!("index gained {stored} records in {total} issuances").into());
-    }
-    println!("   check: index holds all {stored} issued records");
     Ok(())
 }
 
@@ -178,7 +210,8 @@ fn report(kt: KeyType, mode: &str, threads: usize, n: usize, el: Duration, lat: 
         _ => "Authority::issue + redb durable",
     };
     let mut line = format!(
-        "   ({mode}) {what:<32} threads={threads:<3} {n:>7} certs in {:>6.2}s = {rate:>9.1} certs/s",
+        "   {:<12} {what:<32} threads={threads:<3} {n:>7} certs in {:>6.2}s = {rate:>9.1} certs/s",
+        format!("({mode})"),
         el.as_secs_f64()
     );
     let mut extra = String::new();
@@ -304,13 +337,14 @@ fn raw(
     csrs: &Arc<Vec<Vec<u8>>>,
     threads: usize,
     secs: Duration,
-    now: OffsetDateTime,
 ) -> Result<(usize, Duration), BoxError> {
     let (ca, profile, csrs) = (Arc::clone(ca), Arc::clone(profile), Arc::clone(csrs));
     let rng = SystemRandom::new();
     let (n, el, _) = run_threads("raw", threads, secs, false, move |i| {
         let req = CertRequest::parse(&csrs[i % csrs.len()])?;
-        let issued = ca.issue(&req, &profile, None, Serial::random(&rng)?, now)?;
+        // The clock is read per certificate, as the daemon does (the serial's time prefix).
+        let now = OffsetDateTime::now_utc();
+        let issued = ca.issue(&req, &profile, None, Serial::random(&rng, now)?, now)?;
         black_box(issued);
         Ok(())
     })?;
@@ -323,11 +357,10 @@ fn durable(
     csrs: &Arc<Vec<Vec<u8>>>,
     threads: usize,
     secs: Duration,
-    now: OffsetDateTime,
 ) -> Result<(usize, Duration, Vec<Duration>), BoxError> {
     let (auth, csrs) = (Arc::clone(auth), Arc::clone(csrs));
     run_threads(&format!("sub{threads}"), threads, secs, true, move |i| {
-        let issued = auth.issue(&csrs[i % csrs.len()], TEMPLATE, None, None, now)?;
+        let issued = auth.issue(&csrs[i % csrs.len()], TEMPLATE, None, None, OffsetDateTime::now_utc())?;
         black_box(issued);
         Ok(())
     })
@@ -356,7 +389,10 @@ fn breakdown(ca: &IssuingCa, profile: &Profile, csrs: &[Vec<u8>], now: OffsetDat
     let t = Instant::now();
     let mut ders = Vec::with_capacity(n);
     for (r, p) in reqs.iter().zip(&plans) {
-        ders.push(ca.sign_plan(p, r.spki_der(), profile, Serial::random(&rng)?, now)?.der);
+        ders.push(
+            ca.sign_plan(p, r.spki_der(), profile, Serial::random(&rng, now)?, now)?
+                .der,
+        );
     }
     let build_sign = per(t);
 

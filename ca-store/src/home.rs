@@ -328,7 +328,10 @@ impl CaHome {
 
     /// Opens the certificate index.
     pub fn open_index(&self) -> Result<RedbIndex, HomeError> {
-        Ok(RedbIndex::open(&self.dir.join(&self.config.store.path))?)
+        Ok(RedbIndex::open_with(
+            &self.dir.join(&self.config.store.path),
+            self.config.store.commit,
+        )?)
     }
 
     /// The passphrase file named in `ca.toml`, if any.
@@ -356,7 +359,7 @@ fn make_issuer(
     };
     let root_pkcs8 = generate_pkcs8(c.key_type, &rng)?;
     let root_key = KeyPair::from_pkcs8_der(&root_pkcs8)?;
-    let root_der = root_certificate(&root_name, &root_key, ROOT_DAYS, &Serial::random(&rng)?, now)?;
+    let root_der = root_certificate(&root_name, &root_key, ROOT_DAYS, &Serial::random(&rng, now)?, now)?;
     files::write_secret(
         &dir.join(&c.root_key),
         encrypt_pkcs8_pem(&root_pkcs8, passphrase, &rng)?.as_bytes(),
@@ -380,7 +383,7 @@ fn make_issuer(
         int_key.public_key_der(),
         Some(0),
         INTERMEDIATE_DAYS,
-        &Serial::random(&rng)?,
+        &Serial::random(&rng, now)?,
         now,
     )?;
     files::write_secret(

@@ -13,7 +13,7 @@ pub mod record;
 pub mod redb;
 pub mod tokens;
 
-pub use crate::redb::RedbIndex;
+pub use crate::redb::{CommitMode, RedbIndex};
 pub use acme::{AcmeAccount, AcmeAuthz, AcmeChallenge, AcmeOrder, AcmeStore, EabKey, Purged, StoredProblem};
 pub use audit::{AuditEntry, AuditEvent, AuditLog, ChainReport};
 pub use error::StoreError;

@@ -13,10 +13,14 @@
 
 mod acme;
 mod audit;
+mod backend;
+mod commit;
 mod queue;
 mod tables;
 mod tokens;
 mod writer;
+
+pub use commit::CommitMode;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,11 +28,13 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use ::redb::backends::FileBackend;
 use ::redb::{Database, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use crate::error::StoreError;
 use crate::index::{CertFilter, CertIndex};
 use crate::record::{CertRecord, Revocation};
+use backend::FilledFile;
 use tables::{check_issuer, decode, significant, CERTS, CERTS_BY_ISSUED, CERTS_BY_SERIAL};
 use writer::{Job, NewCert, Pending};
 
@@ -55,8 +61,23 @@ impl RedbIndex {
     /// The parent directory must exist. A database open elsewhere (another `RedbIndex`
     /// or process) is refused by redb's file lock.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db =
-            Database::create(path).map_err(|e| StoreError::Database(format!("opening {}: {e}", path.display())))?;
+        Self::open_with(path, CommitMode::default())
+    }
+
+    /// As [`RedbIndex::open`], committing durable writes in `mode`.
+    pub fn open_with(path: &Path, mode: CommitMode) -> Result<Self, StoreError> {
+        let opening = |e: &dyn fmt::Display| StoreError::Database(format!("opening {}: {e}", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| opening(&e))?;
+        let file = FileBackend::new(file).map_err(|e| opening(&e))?;
+        let db = Database::builder()
+            .create_with_backend(FilledFile::new(file).map_err(|e| opening(&e))?)
+            .map_err(|e| opening(&e))?;
         let txn = db.begin_write()?;
         tables::check_format(&txn, path)?;
         txn.commit()?;
@@ -66,7 +87,7 @@ impl RedbIndex {
         let writer_db = Arc::clone(&db);
         let writer = std::thread::Builder::new()
             .name("privca-redb-writer".to_owned())
-            .spawn(move || writer::run(&writer_db, &queue))?;
+            .spawn(move || writer::run(&writer_db, &queue, mode))?;
         Ok(RedbIndex {
             path: path.to_owned(),
             db,

@@ -117,7 +117,7 @@ pub fn selfsigned(a: SelfsignedArgs) -> Result<()> {
     }
     let now = crate::util::now();
     let now = now.replace_nanosecond(0).unwrap_or(now);
-    let serial = Serial::random(&SystemRandom::new())?;
+    let serial = Serial::random(&SystemRandom::new(), now)?;
     let der = sign_certificate(
         CertSpec {
             serial: &serial,

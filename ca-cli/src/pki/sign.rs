@@ -39,9 +39,10 @@ pub fn sign(a: SignArgs) -> Result<()> {
     profile.issuer = a.ca_name.clone();
     let ca = IssuingCa::new(&a.ca_name, ca_certs[0].clone(), Box::new(signer), IssuerUrls::default())
         .map_err(|e| anyhow!("{e} ({} and {})", ca_key_path.display(), ca_cert_path.display()))?;
-    let serial = Serial::random(&SystemRandom::new())?;
+    let now = crate::util::now();
+    let serial = Serial::random(&SystemRandom::new(), now)?;
     let issued = ca
-        .issue(&req, &profile, a.days, serial, crate::util::now())
+        .issue(&req, &profile, a.days, serial, now)
         .with_context(|| format!("signing {} with template {}", csr_path.display(), profile.name))?;
     let out = files::with_ext(&a.csr_name, "crt");
     files::write_public(&out, &files::encode("CERTIFICATE", &issued.der, a.der))?;

@@ -19,8 +19,8 @@ use crate::index::CertIndex;
 use crate::queue::{NewRequest, RequestRecord};
 use crate::record::CertRecord;
 
-/// How many fresh random serials to try when one collides (2^-126 odds: this is for sequential
-/// counters edited by hand, and for safety).
+/// How many fresh random serials to try when one collides (2^-72 odds within one millisecond:
+/// this is for sequential counters edited by hand, and for safety).
 const SERIAL_ATTEMPTS: usize = 5;
 
 /// A certificate that is durably in the index, with its chain (leaf first, root last).
@@ -228,7 +228,7 @@ impl Authority {
         let mut last = None;
         for _ in 0..SERIAL_ATTEMPTS {
             let serial = match mode {
-                SerialMode::Random => Serial::random(&self.rng)?,
+                SerialMode::Random => Serial::random(&self.rng, now)?,
                 SerialMode::Sequential => Serial::from_u128(self.index.next_sequential_serial(&profile.issuer, start)?),
             };
             let issued = ca.sign_plan(plan, spki_der, profile, serial, now)?;

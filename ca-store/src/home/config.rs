@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use ca_core::keys::KeyType;
 use serde::{Deserialize, Serialize};
 
+use crate::redb::CommitMode;
+
 /// The whole `ca.toml`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,13 +46,20 @@ pub struct ServerConfig {
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     pub path: String,
+    /// How durable commits reach the disk: `two-phase` (default) or `checksum`.
+    #[serde(default, skip_serializing_if = "is_default_commit")]
+    pub commit: CommitMode,
+}
+
+fn is_default_commit(mode: &CommitMode) -> bool {
+    *mode == CommitMode::default()
 }
 
 /// How serials are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SerialMode {
-    /// 126 CSPRNG bits (the default, as CA/B requires at least 64).
+    /// A millisecond time prefix and 72 CSPRNG bits (the default; CA/B requires at least 64).
     Random,
     /// demoCA-style counter starting at `serial_start`.
     Sequential,
@@ -169,6 +178,11 @@ public_url = "{public_url}"
 [store]
 # The certificate index (redb, crash-safe, every commit fsync'd).
 path = "index.redb"
+# How a commit reaches the disk: "two-phase" (pages, fsync, commit slot, fsync; the default)
+# or "checksum" (one fsync; after a crash the newest commit whose checksums verify is kept).
+# Both are durable and crash-safe; "checksum" issues 15-25% more certificates per second
+# under load (README, "Benchmarks").
+# commit = "two-phase"
 "#;
 
 /// Renders a new `ca.toml` with comments.
@@ -202,7 +216,7 @@ root_key = "{root_key}"
 # The intermediate that signs certificates.
 cert = "{cert}"
 key = "{key}"
-# Serial numbers: "random" (126 CSPRNG bits) or "sequential" (demoCA style from serial_start, hex).
+# Serial numbers: "random" (72 CSPRNG bits after a millisecond time prefix) or "sequential" (demoCA style from serial_start, hex).
 serial = "{serial}"
 serial_start = "{serial_start}"
 # Written into every certificate this intermediate signs.
@@ -260,5 +274,21 @@ mod tests {
         // Old ca.toml files without the new keys still load; the rendered section documents them.
         let text = render_issuer("default", &IssuerConfig::new("default", KeyType::EcdsaP256, "http://x"));
         assert!(text.contains("# crl_validity_hours = 168"));
+    }
+
+    #[test]
+    fn store_commit_mode_parses_defaults_and_names_bad_values() {
+        let parse = |t: &str| toml::from_str::<StoreConfig>(t);
+        assert_eq!(parse("path = \"i.redb\"").unwrap().commit, CommitMode::TwoPhase);
+        let c = parse("path = \"i.redb\"\ncommit = \"checksum\"").unwrap();
+        assert_eq!(c.commit, CommitMode::Checksum);
+        assert_eq!(
+            parse("path = \"i\"\ncommit = \"two-phase\"").unwrap().commit,
+            CommitMode::TwoPhase
+        );
+        let err = parse("path = \"i\"\ncommit = \"fast\"").unwrap_err().to_string();
+        assert!(err.contains("fast") && err.contains("checksum"), "{err}");
+        // The documented template still parses, with the option commented out.
+        assert!(HEADER.contains("# commit = \"two-phase\""));
     }
 }

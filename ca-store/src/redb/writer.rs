@@ -21,6 +21,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use ::redb::{Database, Durability, Key, ReadableTable, Table, TableDefinition, Value, WriteTransaction};
 
 use super::acme::AcmeJob;
+use super::commit::CommitMode;
 use super::tables::{decode, encode, significant};
 use super::tables::{ACME_ACCOUNTS, ACME_ACCOUNT_KEYS, ACME_AUTHZS, ACME_AUTHZ_ORDERS, ACME_EAB_KEYS};
 use super::tables::{ACME_NONCES, ACME_NONCES_BY_EXPIRY, ACME_ORDERS, ACME_ORDERS_BY_ACCOUNT};
@@ -391,7 +392,7 @@ impl Job {
 }
 
 /// The writer thread's body: runs until every sender is dropped (the index was dropped).
-pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
+pub(crate) fn run(db: &Database, jobs: &Receiver<Job>, mode: CommitMode) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         // Take what is already queued, without waiting for more: waiting would add
@@ -412,14 +413,14 @@ pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
         if batch.iter().any(Job::durable) && !batch.iter().all(Job::durable) {
             let (durable, light): (Vec<Job>, Vec<Job>) = batch.drain(..).partition(Job::durable);
             for mut part in [light, durable] {
-                let commit = apply_and_commit(db, &mut part);
+                let commit = apply_and_commit(db, &mut part, mode);
                 for job in part {
                     job.finish(&commit);
                 }
             }
             continue;
         }
-        let commit = apply_and_commit(db, &mut batch);
+        let commit = apply_and_commit(db, &mut batch, mode);
         for job in batch.drain(..) {
             job.finish(&commit);
         }
@@ -427,14 +428,14 @@ pub(crate) fn run(db: &Database, jobs: &Receiver<Job>) {
 }
 
 /// One write transaction for the whole batch: durable if any job needs it.
-fn apply_and_commit(db: &Database, batch: &mut [Job]) -> Result<(), StoreError> {
+fn apply_and_commit(db: &Database, batch: &mut [Job], mode: CommitMode) -> Result<(), StoreError> {
     let mut txn = db.begin_write()?;
     if batch.iter().any(Job::durable) {
         // Immediate is redb's default; set it anyway because the CA's promise (no record
-        // lost, no serial reused) depends on it. Two-phase commit guards the commit slot
-        // against torn writes without trusting checksums alone.
+        // lost, no serial reused) depends on it. Two-phase commit (the default mode) guards
+        // the commit slot against torn writes without trusting checksums alone.
         txn.set_durability(Durability::Immediate)?;
-        txn.set_two_phase_commit(true);
+        txn.set_two_phase_commit(mode.two_phase());
     } else {
         // No fsync: redb makes this commit durable with the next durable one (or when the
         // database is closed); a crash before then loses the non-durable commits since the
