@@ -360,10 +360,13 @@ fn crls_and_ocsp_follow_revocations_across_restarts() {
 
     // The root's CRL, signed offline while the daemon runs, is served from the home.
     let pass = s(&ca.pass);
-    let out = ca
+    // The daemon holds the index: without --server the command says so and writes nothing.
+    let err = ca
         .cli(&["crl", "root", "--passphrase-file", &pass, "--days", "30"])
-        .ok();
-    assert!(out.contains("root.crl"), "{out}");
+        .fails();
+    assert!(err.contains("--server"), "{err}");
+    let out = client(&ca, &srv, &["crl", "root", "--passphrase-file", &pass, "--days", "30"]).ok();
+    assert!(out.contains("root.crl") && out.contains("(0 revoked)"), "{out}");
     let headers = fetch(&ca, &srv, "/crl/default-root.crl", "root.crl");
     assert!(headers.contains("application/pkix-crl"), "{headers}");
     let root = s(&ca.issuer_file("default", "root.crt"));
@@ -385,5 +388,88 @@ fn crls_and_ocsp_follow_revocations_across_restarts() {
     // Metrics expose the CRL freshness gauge.
     let metrics = curl(ca.dir(), &["-sf", &format!("http://{}/metrics", srv.http)]).ok();
     assert!(metrics.contains("privca_crl_seconds_to_next_update"), "{metrics}");
+    assert!(srv.stop().success());
+}
+
+/// A subordinate CA is signed by the root (template `subordinate-ca`): revoked, it goes on the
+/// root's CRL, which its CRL Distribution Point names, and not on the intermediate's.
+#[test]
+fn revoked_subordinate_ca_is_on_the_root_crl_only() {
+    let ca = TestCa::init("ecdsa-p256");
+    let csr = openssl_csr(ca.dir(), "sub", "ec", "/CN=Example Sub CA/O=Example", "", false);
+    ca.cli(&[
+        "issue",
+        "--profile",
+        "subordinate-ca",
+        "--csr",
+        &s(&csr),
+        "--out",
+        "sub.pem",
+    ])
+    .ok();
+    let sub = openssl(ca.dir(), &["x509", "-noout", "-serial", "-in", "sub.pem"]).ok();
+    let sub = sub.trim().trim_start_matches("serial=").to_string();
+    let leaf = issue_leaf(&ca, "leaf");
+    let root = s(&ca.issuer_file("default", "root.crt"));
+    let pass = s(&ca.pass);
+    let root_crl_text = |file: &str| {
+        let out = openssl(
+            ca.dir(),
+            &[
+                "crl", "-in", file, "-inform", "DER", "-noout", "-text", "-verify", "-CAfile", &root,
+            ],
+        );
+        assert!(format!("{}{}", out.stdout, out.stderr).contains("verify OK"), "{out:?}");
+        out.stdout
+    };
+
+    // Offline: revoke both, sign the root CRL from the index.
+    ca.cli(&["revoke", &sub, "--reason", "cACompromise"]).ok();
+    ca.cli(&["revoke", &leaf, "--reason", "keyCompromise"]).ok();
+    let out = ca.cli(&["crl", "root", "--passphrase-file", &pass]).ok();
+    assert!(out.contains("(1 revoked)"), "{out}");
+    std::fs::copy(ca.issuer_file("default", "root.crl"), ca.dir().join("root-offline.crl")).unwrap();
+    let text = root_crl_text("root-offline.crl");
+    assert!(text.contains(&sub) && text.contains("CA Compromise"), "{text}");
+    assert!(!text.contains(&leaf), "{text}");
+
+    // The daemon's intermediate CRL has the leaf and not the subordinate CA.
+    let srv = Server::start(&ca.home, &ca.pass);
+    let (full, _) = fetch_crls(&ca, &srv, "sub");
+    assert!(full.contains(&leaf) && !full.contains(&sub), "{full}");
+
+    // While the daemon runs, the root CRL reads the revocations from it.
+    let out = client(&ca, &srv, &["crl", "root", "--passphrase-file", &pass]).ok();
+    assert!(out.contains("(1 revoked)"), "{out}");
+    fetch(&ca, &srv, "/crl/default-root.crl", "root.crl");
+    let text = root_crl_text("root.crl");
+    assert!(text.contains(&sub) && !text.contains(&leaf), "{text}");
+    openssl(
+        ca.dir(),
+        &["crl", "-inform", "DER", "-in", "root.crl", "-out", "root.crl.pem"],
+    )
+    .ok();
+    let err = openssl(
+        ca.dir(),
+        &[
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            &root,
+            "-CRLfile",
+            "root.crl.pem",
+            "sub.pem",
+        ],
+    );
+    assert!(
+        format!("{}{}", err.stdout, err.stderr).contains("certificate revoked"),
+        "{err:?}"
+    );
+    let findings = pkilint(
+        ca.dir(),
+        "lint_crl",
+        &["lint", "-t", "CRL", "-p", "PKIX", "-s", "WARNING", "root.crl"],
+    );
+    assert!(findings.is_empty(), "pkilint root.crl:\n{findings}");
     assert!(srv.stop().success());
 }

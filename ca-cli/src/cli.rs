@@ -52,7 +52,8 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CrlCommand {
     /// Sign the root's CRL with the root key into HOME/issuers/NAME/root.crl, which the daemon
-    /// serves at /crl/NAME-root.crl.
+    /// serves at /crl/NAME-root.crl. It lists the revoked certificates the root signed
+    /// (subordinate CAs), read from the index or, with --server, from the running daemon.
     Root(CrlRootArgs),
 }
 
@@ -66,6 +67,15 @@ pub struct CrlRootArgs {
     /// Days until nextUpdate.
     #[arg(long, default_value_t = 30)]
     pub days: i64,
+    /// Read the revocations from this running daemon (HTTPS base URL, admin credential)
+    /// instead of opening the index, which a running daemon holds.
+    #[arg(long, env = "PRIVCA_SERVER")]
+    pub server: Option<String>,
+    /// Root certificate to trust for --server (default: the issuer's root in --home).
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub admin: crate::client::AdminArgs,
 }
 
 #[derive(Debug, Args)]

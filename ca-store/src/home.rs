@@ -6,6 +6,7 @@ pub mod authority;
 pub mod config;
 pub mod files;
 pub mod secret;
+pub mod signed_by;
 
 use std::path::{Path, PathBuf};
 

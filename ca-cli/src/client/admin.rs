@@ -398,3 +398,15 @@ pub fn certs(a: CertsArgs) -> Result<()> {
     });
     Ok(())
 }
+
+/// The revoked certificates that the root of `issuer` signed (subordinate CAs), as the daemon
+/// lists them, for `crl root` while the daemon holds the index.
+pub(crate) fn root_revocations(server: &ServerArgs, admin: &AdminArgs, issuer: &str) -> Result<Vec<Value>> {
+    let api = Api::admin(server, admin)?;
+    let query = [("issuer", issuer), ("status", "revoked"), ("signer", "root")];
+    let v: Value = api.send(api.get("/v1/admin/certificates").query(&query))?.json()?;
+    match v {
+        Value::Array(list) => Ok(list),
+        _ => bail!("the server's certificate list is not a JSON array"),
+    }
+}

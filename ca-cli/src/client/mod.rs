@@ -6,6 +6,8 @@ mod api;
 mod enroll;
 mod offline;
 
+pub(crate) use admin::root_revocations;
+
 use std::path::PathBuf;
 
 use anyhow::Result;

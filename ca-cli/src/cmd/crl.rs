@@ -1,18 +1,27 @@
-//! `crl root`: the root's CRL, signed offline with the root key. There is no index of
-//! intermediates yet, so it lists no entries; it still gives relying parties a valid, signed
-//! CRL at the intermediate's CRL Distribution Point.
-use anyhow::{ensure, Result};
-use ca_core::revocation::{build_crl, CrlParams};
+//! `crl root`: the root's CRL, signed offline with the root key. Its entries are the revoked
+//! certificates the root itself signed (subordinate CAs, `signer = "root"` templates), read
+//! from the index, or from the running daemon (`--server`) since the daemon holds the index.
+use anyhow::{anyhow, ensure, Context, Result};
+use ca_core::revocation::{build_crl, CrlEntry, CrlParams, Reason};
+use ca_core::serial::Serial;
+use ca_store::home::signed_by::RootSigned;
 use ca_store::home::{files, CaHome};
-use time::Duration;
+use ca_store::{CertFilter, CertIndex, CertStatus};
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
 
 use crate::cli::CrlRootArgs;
+use crate::client::{root_revocations, ServerArgs};
 use crate::util::{self, now};
 
 pub fn root(a: CrlRootArgs) -> Result<()> {
     ensure!(a.days >= 1, "--days must be at least 1");
     let home = CaHome::open(&a.home.home)?;
     let cfg = home.issuer_config(&a.issuer)?.clone();
+    let entries = match &a.server {
+        Some(_) => from_daemon(&a)?,
+        None => from_index(&home, &a.issuer)?,
+    };
     let pass = util::passphrase(&home, a.home.passphrase_file.as_deref())?;
     let root = home.load_root(&a.issuer, &pass)?;
     let t = now().replace_nanosecond(0)?;
@@ -26,10 +35,80 @@ pub fn root(a: CrlRootArgs) -> Result<()> {
         freshest_urls: &[],
         idp_urls: &cfg.root_crl_urls,
     };
-    let der = build_crl(&root, &params, &[])?;
+    let der = build_crl(&root, &params, &entries)?;
     let path = home.dir.join("issuers").join(&a.issuer).join("root.crl");
     files::write_atomic(&path, &der)?;
-    println!("Wrote root CRL {number} of issuer {} to {}", a.issuer, path.display());
+    println!(
+        "Wrote root CRL {number} of issuer {} to {} ({} revoked)",
+        a.issuer,
+        path.display(),
+        entries.len()
+    );
     println!("  next update: {}", util::fmt_time(params.next_update.unix_timestamp()));
     Ok(())
+}
+
+fn from_index(home: &CaHome, issuer: &str) -> Result<Vec<CrlEntry>> {
+    let index = home.open_index().context(
+        "opening the index (a running ca-server holds it: give --server URL to read the revocations from the daemon)",
+    )?;
+    let root_signed = RootSigned::of(home, issuer)?;
+    let revoked = index.list(&CertFilter {
+        issuer: Some(issuer.to_owned()),
+        status: Some(CertStatus::Revoked),
+        now: now().unix_timestamp(),
+        ..CertFilter::default()
+    })?;
+    Ok(revoked
+        .iter()
+        .filter(|r| root_signed.record(r))
+        .filter_map(|r| {
+            let v = r.revocation.as_ref()?;
+            Some(entry(
+                Serial::from_bytes(&r.serial),
+                v.time,
+                Reason::from_code(v.reason).unwrap_or(Reason::Unspecified),
+                v.invalidity_date,
+            ))
+        })
+        .collect())
+}
+
+fn from_daemon(a: &CrlRootArgs) -> Result<Vec<CrlEntry>> {
+    let server = ServerArgs {
+        server: a.server.clone(),
+        ca_cert: a.ca_cert.clone(),
+        home: Some(a.home.home.clone()),
+        json: false,
+    };
+    let list = root_revocations(&server, &a.admin, &a.issuer)?;
+    list.iter().map(json_entry).collect()
+}
+
+/// One entry of the admin API's certificate list.
+fn json_entry(v: &Value) -> Result<CrlEntry> {
+    let bad = |what: &str| anyhow!("the server listed a revoked certificate without {what}: {v}");
+    let serial = v["serial"]
+        .as_str()
+        .and_then(Serial::from_hex)
+        .ok_or_else(|| bad("a serial"))?;
+    let r = &v["revocation"];
+    let time = r["time"].as_i64().ok_or_else(|| bad("a revocation time"))?;
+    let reason: Reason = r["reason"]
+        .as_str()
+        .unwrap_or("unspecified")
+        .parse()
+        .map_err(|e| anyhow!("{e} (serial {serial})"))?;
+    Ok(entry(serial, time, reason, r["invalidity_date"].as_i64()))
+}
+
+fn entry(serial: Serial, time: i64, reason: Reason, invalidity: Option<i64>) -> CrlEntry {
+    let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    CrlEntry {
+        serial,
+        revoked_at: at(time),
+        reason,
+        // As on the daemon's CRLs: an invalidity date only when it precedes the revocation.
+        invalidity: invalidity.map(at).filter(|d| *d < at(time)),
+    }
 }

@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use ca_core::pem;
 use ca_core::revocation::Reason;
 use ca_store::audit::AuditLog;
+use ca_store::home::signed_by::RootSigned;
 use ca_store::queue::{Actor, RequestStatus};
 use ca_store::{CertFilter, CertRecord, CertStatus};
 use serde::Deserialize;
@@ -201,6 +202,8 @@ struct CertQuery {
     serial: Option<String>,
     expiring_within_days: Option<i64>,
     limit: Option<usize>,
+    /// `root` or `intermediate`: which key of the issuer signed (needs `issuer`).
+    signer: Option<String>,
 }
 
 async fn certificates(
@@ -220,6 +223,20 @@ async fn certificates(
             )))
         }
     };
+    let signer = match q.signer.as_deref() {
+        None => None,
+        Some(s @ ("root" | "intermediate")) => {
+            let Some(issuer) = q.issuer.clone() else {
+                return Err(ApiError::bad_request("signer needs issuer".to_string()));
+            };
+            Some((issuer, s == "root"))
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown signer {other:?}: use root or intermediate"
+            )))
+        }
+    };
     let with_pem = q.serial.is_some();
     let list = blocking(&app, move |app| {
         if let Some(serial) = &q.serial {
@@ -234,7 +251,12 @@ async fn certificates(
             now: t,
             limit: q.limit,
         };
-        app.certificates(&filter)
+        let mut list = app.certificates(&filter)?;
+        if let Some((issuer, root)) = signer {
+            let root_signed = RootSigned::of(app.auth.home(), &issuer)?;
+            list.retain(|r| root_signed.record(r) == root);
+        }
+        Ok(list)
     })
     .await?;
     Ok(Json(list.iter().map(|r| cert_json(r, t, with_pem)).collect::<Vec<_>>()).into_response())
@@ -246,7 +268,7 @@ fn cert_json(r: &CertRecord, now: i64, with_pem: bool) -> serde_json::Value {
     let mut v = json!({
         "serial": r.serial_hex(), "issuer": r.issuer, "status": r.status(now), "subject": r.subject, "sans": r.sans,
         "profile": r.profile, "not_before": r.not_before, "not_after": r.not_after, "request_id": r.request_id,
-        "revocation": r.revocation.as_ref().map(|v| json!({"time": v.time, "reason": Reason::from_code(v.reason).map(|x| x.name())})),
+        "revocation": r.revocation.as_ref().map(|v| json!({"time": v.time, "reason": Reason::from_code(v.reason).map(|x| x.name()), "invalidity_date": v.invalidity_date})),
     });
     if with_pem {
         v["certificate"] = json!(pem::encode("CERTIFICATE", &r.der));

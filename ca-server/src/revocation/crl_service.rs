@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use ca_core::revocation::{build_crl, CrlEntry, CrlParams, Reason};
 use ca_core::serial::Serial;
+use ca_store::home::signed_by::RootSigned;
 use ca_store::{CertFilter, CertIndex, CertStatus};
 use time::{Duration, OffsetDateTime};
 
@@ -78,9 +79,11 @@ impl App {
             now: now.unix_timestamp(),
             ..CertFilter::default()
         })?;
+        // What the root signed (subordinate CAs) is on the root's CRL (`ca-cli crl root`).
+        let root_signed = RootSigned::of(self.auth.home(), issuer)?;
         let mut entries = Vec::with_capacity(revoked.len());
         let mut current = HashMap::with_capacity(revoked.len());
-        for rec in &revoked {
+        for rec in revoked.iter().filter(|r| !root_signed.record(r)) {
             let Some(r) = &rec.revocation else { continue };
             current.insert(rec.serial.clone(), r.reason);
             entries.push(CrlEntry {
