@@ -339,7 +339,11 @@ fn refusals_name_the_problem_and_store_nothing() {
     assert!(err.contains("RSA key of 1024 bits is below the 2048 minimum"), "{err}");
 
     let pg = openssl_csr(ca.dir(), "pg", "ec", "/CN=admin", "", false);
+    assert_eq!(ca.index_count(), count, "refused requests must store nothing");
     ca.cli(&["issuer", "create", "db"]).ok();
+    // The new issuer's intermediate is indexed (its root signed it), and nothing else.
+    let count = count + 1;
+    assert_eq!(ca.index_count(), count);
     let err = issue(&ca, "postgres-client", &pg, "x.pem").fails();
     assert!(err.contains("profile postgres-client requires CN=postgres"), "{err}");
 

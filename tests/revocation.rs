@@ -423,7 +423,13 @@ fn revoked_subordinate_ca_is_on_the_root_crl_only() {
         out.stdout
     };
 
-    // Offline: revoke both, sign the root CRL from the index.
+    // The issuer's own intermediate is in the index too (the root signed it).
+    let list = ca.cli(&["list", "--json"]).ok();
+    let int = openssl(ca.dir(), &["x509", "-noout", "-serial", "-in", &int_path(&ca)]).ok();
+    let int = int.trim().trim_start_matches("serial=").to_string();
+    assert!(list.contains("intermediate-ca") && list.contains(&int), "{list}");
+
+    // Offline: revoke the subordinate CA and the leaf, sign the root CRL from the index.
     ca.cli(&["revoke", &sub, "--reason", "cACompromise"]).ok();
     ca.cli(&["revoke", &leaf, "--reason", "keyCompromise"]).ok();
     let out = ca.cli(&["crl", "root", "--passphrase-file", &pass]).ok();
@@ -431,7 +437,7 @@ fn revoked_subordinate_ca_is_on_the_root_crl_only() {
     std::fs::copy(ca.issuer_file("default", "root.crl"), ca.dir().join("root-offline.crl")).unwrap();
     let text = root_crl_text("root-offline.crl");
     assert!(text.contains(&sub) && text.contains("CA Compromise"), "{text}");
-    assert!(!text.contains(&leaf), "{text}");
+    assert!(!text.contains(&leaf) && !text.contains(&int), "{text}");
 
     // The daemon's intermediate CRL has the leaf and not the subordinate CA.
     let srv = Server::start(&ca.home, &ca.pass);
@@ -471,5 +477,16 @@ fn revoked_subordinate_ca_is_on_the_root_crl_only() {
         &["lint", "-t", "CRL", "-p", "PKIX", "-s", "WARNING", "root.crl"],
     );
     assert!(findings.is_empty(), "pkilint root.crl:\n{findings}");
+
+    // Retiring the intermediate (key compromise) puts it on the root's CRL as well.
+    client(&ca, &srv, &["revoke", &int, "--reason", "cACompromise"]).ok();
+    let out = client(&ca, &srv, &["crl", "root", "--passphrase-file", &pass]).ok();
+    assert!(out.contains("(2 revoked)"), "{out}");
+    fetch(&ca, &srv, "/crl/default-root.crl", "root2.crl");
+    let text = root_crl_text("root2.crl");
+    assert!(
+        text.contains(&sub) && text.contains(&int) && !text.contains(&leaf),
+        "{text}"
+    );
     assert!(srv.stop().success());
 }

@@ -23,8 +23,13 @@ use thiserror::Error;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
+use crate::index::CertIndex;
+use crate::record::CertRecord;
 use crate::redb::RedbIndex;
 use config::{render_header, render_issuer, HomeConfig, IssuerConfig};
+
+/// The profile name of an issuer's own intermediate in the index.
+pub const INTERMEDIATE_PROFILE: &str = "intermediate-ca";
 
 /// The templates shipped with privca, copied into every new home.
 pub const DEFAULT_PROFILES: &[(&str, &str)] = &[
@@ -225,6 +230,9 @@ impl CaHome {
         text.push_str(&render_issuer(name, &issuer));
         files::write_atomic(&path, text.as_bytes())?;
         *self = CaHome::open(&self.dir)?;
+        // Index the new intermediate now. A running daemon holds the index; then the next
+        // open (its restart, which it needs to serve the new issuer) records it instead.
+        let _ = self.open_index();
         Ok(())
     }
 
@@ -327,12 +335,23 @@ impl CaHome {
         self.read_cert(&self.issuer_config(name)?.cert.clone())
     }
 
-    /// Opens the certificate index.
+    /// Opens the certificate index, recording each issuer's intermediate in it first if it is
+    /// not there yet (homes and issuers made before intermediates were indexed, or by
+    /// `issuer create` while the daemon ran), so that `revoke` finds an intermediate and the
+    /// root's CRL can list it.
     pub fn open_index(&self) -> Result<RedbIndex, HomeError> {
-        Ok(RedbIndex::open_with(
-            &self.dir.join(&self.config.store.path),
-            self.config.store.commit,
-        )?)
+        let index = RedbIndex::open_with(&self.dir.join(&self.config.store.path), self.config.store.commit)?;
+        for name in self.config.issuers.keys() {
+            let record =
+                intermediate_record(name, &self.intermediate_der(name)?).map_err(|message| HomeError::Config {
+                    path: self.dir.join(&self.config.issuers[name].cert),
+                    message,
+                })?;
+            if index.get(name, &record.serial)?.is_none() {
+                index.insert_issued(record)?;
+            }
+        }
+        Ok(index)
     }
 
     /// The passphrase file named in `ca.toml`, if any.
@@ -394,6 +413,29 @@ fn make_issuer(
     files::write_atomic(&dir.join(&c.cert), pem::encode("CERTIFICATE", &int_der).as_bytes())?;
     files::write_atomic(&idir.join("chain.pem"), pem::chain(&[&int_der, &root_der]).as_bytes())?;
     Ok(())
+}
+
+/// The index record of issuer `name`'s intermediate (signed by its root; profile
+/// [`INTERMEDIATE_PROFILE`], no template has that name).
+fn intermediate_record(name: &str, der: &[u8]) -> Result<CertRecord, String> {
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(der)
+        .map_err(|e| format!("the intermediate certificate does not parse: {e}"))?;
+    let tbs = &cert.tbs_certificate;
+    let not_before = tbs.validity.not_before.to_unix_duration().as_secs() as i64;
+    Ok(CertRecord {
+        issuer: name.to_owned(),
+        serial: tbs.serial_number.as_bytes().to_vec(),
+        der: der.to_vec(),
+        subject: display_name(&tbs.subject),
+        sans: vec![],
+        profile: INTERMEDIATE_PROFILE.to_owned(),
+        not_before,
+        not_after: tbs.validity.not_after.to_unix_duration().as_secs() as i64,
+        issued_at: not_before,
+        request_id: None,
+        revocation: None,
+    })
 }
 
 /// "CN=Example Root CA,O=Example" -> "CN=Example Intermediate CA,O=Example" (or "... Intermediate").
