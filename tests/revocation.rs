@@ -443,6 +443,33 @@ fn revoked_subordinate_ca_is_on_the_root_crl_only() {
     let srv = Server::start(&ca.home, &ca.pass);
     let (full, _) = fetch_crls(&ca, &srv, "sub");
     assert!(full.contains(&leaf) && !full.contains(&sub), "{full}");
+    // Nor does the intermediate's OCSP responder vouch for what the root signed: asked with
+    // the intermediate's CertID and the subordinate's serial, it answers unknown.
+    let url = format!("http://{}/ocsp", srv.http);
+    let int_crt = int_path(&ca);
+    let serial = format!("0x{sub}");
+    for extra in [&["-no_nonce"][..], &[]] {
+        let mut args = vec![
+            "ocsp",
+            "-issuer",
+            &int_crt,
+            "-serial",
+            &serial,
+            "-url",
+            &url,
+            "-CAfile",
+            &root,
+            "-verify_other",
+            &int_crt,
+        ];
+        args.extend_from_slice(extra);
+        let out = openssl(ca.dir(), &args);
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            text.contains("Response verify OK") && text.contains(": unknown"),
+            "{text}"
+        );
+    }
 
     // While the daemon runs, the root CRL reads the revocations from it.
     let out = client(&ca, &srv, &["crl", "root", "--passphrase-file", &pass]).ok();

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ca_store::home::authority::Authority;
+use ca_store::home::signed_by::RootSigned;
 use ca_store::home::CaHome;
-use ca_store::RedbIndex;
+use ca_store::{CertRecord, RedbIndex};
 
 pub use acme_admin::NewEab;
 pub use admin::Approved;
@@ -27,6 +28,8 @@ pub use error::AppError;
 pub struct CaFiles {
     pub root_der: Vec<u8>,
     pub intermediate_der: Vec<u8>,
+    /// Tells what the root signed (intermediate, subordinate CAs) from the intermediate's.
+    pub root_signed: RootSigned,
 }
 
 /// Shared state of the daemon.
@@ -42,6 +45,12 @@ pub struct App {
 }
 
 impl App {
+    /// Whether `rec` was signed by its issuer's root rather than the intermediate: such
+    /// certificates are on the root's CRL only and the intermediate's OCSP answers unknown.
+    pub fn root_signed(&self, rec: &CertRecord) -> bool {
+        self.cas.get(&rec.issuer).is_some_and(|ca| ca.root_signed.record(rec))
+    }
+
     /// Wraps an opened authority and loads the certificates it publishes.
     pub fn new(auth: Authority, store: Arc<RedbIndex>) -> anyhow::Result<App> {
         let home: &CaHome = auth.home();
@@ -52,6 +61,7 @@ impl App {
                 CaFiles {
                     root_der: home.root_der(name)?,
                     intermediate_der: home.intermediate_der(name)?,
+                    root_signed: RootSigned::of(home, name)?,
                 },
             );
         }

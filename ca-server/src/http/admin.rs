@@ -11,7 +11,6 @@ use axum::{Json, Router};
 use ca_core::pem;
 use ca_core::revocation::Reason;
 use ca_store::audit::AuditLog;
-use ca_store::home::signed_by::RootSigned;
 use ca_store::queue::{Actor, RequestStatus};
 use ca_store::{CertFilter, CertRecord, CertStatus};
 use serde::Deserialize;
@@ -253,8 +252,10 @@ async fn certificates(
         };
         let mut list = app.certificates(&filter)?;
         if let Some((issuer, root)) = signer {
-            let root_signed = RootSigned::of(app.auth.home(), &issuer)?;
-            list.retain(|r| root_signed.record(r) == root);
+            if !app.cas.contains_key(&issuer) {
+                return Err(AppError::NotFound(format!("no issuer {issuer}")));
+            }
+            list.retain(|r| app.root_signed(r) == root);
         }
         Ok(list)
     })

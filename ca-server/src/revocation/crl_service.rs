@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use ca_core::revocation::{build_crl, CrlEntry, CrlParams, Reason};
 use ca_core::serial::Serial;
-use ca_store::home::signed_by::RootSigned;
 use ca_store::{CertFilter, CertIndex, CertStatus};
 use time::{Duration, OffsetDateTime};
 
@@ -79,11 +78,11 @@ impl App {
             now: now.unix_timestamp(),
             ..CertFilter::default()
         })?;
-        // What the root signed (subordinate CAs) is on the root's CRL (`ca-cli crl root`).
-        let root_signed = RootSigned::of(self.auth.home(), issuer)?;
+        // What the root signed (the intermediate, subordinate CAs) is on the root's CRL
+        // (`ca-cli crl root`).
         let mut entries = Vec::with_capacity(revoked.len());
         let mut current = HashMap::with_capacity(revoked.len());
-        for rec in revoked.iter().filter(|r| !root_signed.record(r)) {
+        for rec in revoked.iter().filter(|r| !self.root_signed(r)) {
             let Some(r) = &rec.revocation else { continue };
             current.insert(rec.serial.clone(), r.reason);
             entries.push(CrlEntry {

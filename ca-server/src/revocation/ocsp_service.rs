@@ -233,7 +233,9 @@ impl App {
 
     fn cert_status(&self, issuer: &str, serial: &Serial) -> Result<CertStatus, String> {
         let found = self.store.find_serial(serial.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(match found.into_iter().find(|r| r.issuer == issuer) {
+        // The intermediate answers for what it signed; what the root signed is on the root's CRL.
+        let rec = found.into_iter().find(|r| r.issuer == issuer && !self.root_signed(r));
+        Ok(match rec {
             None => CertStatus::Unknown,
             Some(rec) => match rec.revocation {
                 None => CertStatus::Good,

@@ -9,6 +9,7 @@ use super::{CaHome, HomeError};
 use crate::record::CertRecord;
 
 /// Tells the root's certificates of one issuer from the intermediate's.
+#[derive(Clone, Debug)]
 pub struct RootSigned {
     /// The root's subject key identifier, matched against a certificate's AKI.
     ski: Option<Vec<u8>>,
