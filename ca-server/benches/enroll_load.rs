@@ -52,12 +52,7 @@ fn usage() -> ! {
 }
 
 fn main() -> Result<(), BoxError> {
-    // `cargo bench` appends `--bench`; ignore it (and anything libtest-like) for our own args.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let Some((verb, rest)) = args.split_first() else {
-        usage()
-    };
-    let opts = Opts::parse(rest, usage)?;
+    let (verb, opts) = Opts::command_line(usage)?;
     match verb.as_str() {
         "gen" => gen(&opts),
         "run" => run(&opts),

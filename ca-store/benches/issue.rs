@@ -78,7 +78,7 @@ fn parse_args() -> Result<Args, BoxError> {
         submitters: vec![1, 16],
         breakdown: false,
         raw: true,
-        commits: vec![CommitMode::TwoPhase, CommitMode::Checksum],
+        commits: CommitMode::ALL.to_vec(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -96,10 +96,11 @@ fn parse_args() -> Result<Args, BoxError> {
             "--commit" => {
                 args.commits = value()
                     .split(',')
-                    .map(|m| match m {
-                        "two-phase" => Ok(CommitMode::TwoPhase),
-                        "checksum" => Ok(CommitMode::Checksum),
-                        _ => Err(format!("unknown commit mode {m:?} (two-phase, checksum)")),
+                    .map(|m| {
+                        CommitMode::ALL
+                            .into_iter()
+                            .find(|c| c.name() == m)
+                            .ok_or_else(|| format!("unknown commit mode {m:?} (two-phase, checksum)"))
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -165,10 +166,7 @@ fn main() -> Result<(), BoxError> {
     // certificate) so every mode starts from the same file.
     let pristine = args.dir.join("home").join(&home.config.store.path);
     for &mode in &args.commits {
-        let name = match mode {
-            CommitMode::TwoPhase => "two-phase",
-            CommitMode::Checksum => "checksum",
-        };
+        let name = mode.name();
         let path = args.dir.join(format!("index-{name}.redb"));
         std::fs::copy(&pristine, &path)?;
         let redb = RedbIndex::open_with(&path, mode)?;

@@ -1,6 +1,9 @@
 //! The stored form of one issued certificate and its revocation.
 
+use ca_core::revocation::{CrlEntry, Reason};
+use ca_core::serial::Serial;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// RFC 5280 revocation of one certificate.
 ///
@@ -14,6 +17,20 @@ pub struct Revocation {
     pub reason: u8,
     /// RFC 5280 invalidity date (when the key is known or suspected to have been compromised), in unix seconds.
     pub invalidity_date: Option<i64>,
+}
+
+impl Revocation {
+    /// This revocation as the CRL entry of `serial` (DER content bytes), for the daemon's CRLs
+    /// and the root's alike. The invalidity date is kept only when it precedes the revocation.
+    pub fn crl_entry(&self, serial: &[u8]) -> CrlEntry {
+        let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        CrlEntry {
+            serial: Serial::from_bytes(serial),
+            revoked_at: at(self.time),
+            reason: Reason::from_code(self.reason).unwrap_or(Reason::Unspecified),
+            invalidity: self.invalidity_date.map(at).filter(|d| *d < at(self.time)),
+        }
+    }
 }
 
 /// Where a certificate stands at a given moment; computed, never stored.

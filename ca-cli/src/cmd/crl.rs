@@ -6,9 +6,9 @@ use ca_core::revocation::{build_crl, CrlEntry, CrlParams, Reason};
 use ca_core::serial::Serial;
 use ca_store::home::signed_by::RootSigned;
 use ca_store::home::{files, CaHome};
-use ca_store::{CertFilter, CertIndex, CertStatus};
+use ca_store::{CertFilter, CertIndex, CertStatus, Revocation};
 use serde_json::Value;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::cli::CrlRootArgs;
 use crate::client::{root_revocations, ServerArgs};
@@ -62,15 +62,7 @@ fn from_index(home: &CaHome, issuer: &str) -> Result<Vec<CrlEntry>> {
     Ok(revoked
         .iter()
         .filter(|r| root_signed.record(r))
-        .filter_map(|r| {
-            let v = r.revocation.as_ref()?;
-            Some(entry(
-                Serial::from_bytes(&r.serial),
-                v.time,
-                Reason::from_code(v.reason).unwrap_or(Reason::Unspecified),
-                v.invalidity_date,
-            ))
-        })
+        .filter_map(|r| Some(r.revocation.as_ref()?.crl_entry(&r.serial)))
         .collect())
 }
 
@@ -99,16 +91,10 @@ fn json_entry(v: &Value) -> Result<CrlEntry> {
         .unwrap_or("unspecified")
         .parse()
         .map_err(|e| anyhow!("{e} (serial {serial})"))?;
-    Ok(entry(serial, time, reason, r["invalidity_date"].as_i64()))
-}
-
-fn entry(serial: Serial, time: i64, reason: Reason, invalidity: Option<i64>) -> CrlEntry {
-    let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    CrlEntry {
-        serial,
-        revoked_at: at(time),
-        reason,
-        // As on the daemon's CRLs: an invalidity date only when it precedes the revocation.
-        invalidity: invalidity.map(at).filter(|d| *d < at(time)),
-    }
+    let revocation = Revocation {
+        time,
+        reason: reason.code(),
+        invalidity_date: r["invalidity_date"].as_i64(),
+    };
+    Ok(revocation.crl_entry(serial.as_bytes()))
 }

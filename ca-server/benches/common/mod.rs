@@ -13,6 +13,16 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Opts(Vec<(String, String)>);
 
 impl Opts {
+    /// The command line of a load generator: its verb and `--name value` options. `cargo bench`
+    /// appends `--bench`, which is dropped; no verb calls `usage`.
+    pub fn command_line(usage: fn() -> !) -> Result<(String, Opts), BoxError> {
+        let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+        let Some((verb, rest)) = args.split_first() else {
+            usage()
+        };
+        Ok((verb.clone(), Opts::parse(rest, usage)?))
+    }
+
     /// Parses `--name value` pairs; anything else calls `usage`.
     pub fn parse(args: &[String], usage: fn() -> !) -> Result<Opts, BoxError> {
         let mut out = Vec::new();

@@ -56,12 +56,13 @@ impl App {
         let home: &CaHome = auth.home();
         let mut cas = BTreeMap::new();
         for name in home.config.issuers.keys() {
+            let root_der = home.root_der(name)?;
             cas.insert(
                 name.clone(),
                 CaFiles {
-                    root_der: home.root_der(name)?,
+                    root_signed: RootSigned::new(&root_der).map_err(|e| anyhow::anyhow!("issuer {name}: {e}"))?,
+                    root_der,
                     intermediate_der: home.intermediate_der(name)?,
-                    root_signed: RootSigned::of(home, name)?,
                 },
             );
         }

@@ -85,12 +85,7 @@ impl App {
         for rec in revoked.iter().filter(|r| !self.root_signed(r)) {
             let Some(r) = &rec.revocation else { continue };
             current.insert(rec.serial.clone(), r.reason);
-            entries.push(CrlEntry {
-                serial: Serial::from_bytes(&rec.serial),
-                revoked_at: at(r.time),
-                reason: Reason::from_code(r.reason).unwrap_or(Reason::Unspecified),
-                invalidity: r.invalidity_date.map(at).filter(|d| *d < at(r.time)),
-            });
+            entries.push(r.crl_entry(&rec.serial));
         }
         let freshest: Vec<String> = cfg.crl_urls.iter().map(|u| delta_url(u)).collect();
         let idp = cfg.crl_urls.clone();
@@ -219,10 +214,6 @@ impl App {
         }
         problems
     }
-}
-
-fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

@@ -21,6 +21,17 @@ pub enum CommitMode {
 }
 
 impl CommitMode {
+    /// Both modes, the default first.
+    pub const ALL: [CommitMode; 2] = [CommitMode::TwoPhase, CommitMode::Checksum];
+
+    /// The name ca.toml uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            CommitMode::TwoPhase => "two-phase",
+            CommitMode::Checksum => "checksum",
+        }
+    }
+
     /// Whether redb writes this commit in two phases.
     pub(crate) fn two_phase(self) -> bool {
         self == CommitMode::TwoPhase
